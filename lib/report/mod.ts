@@ -1,3 +1,7 @@
 /** Reporting: figures (HTML, JSON, PNG, SVG) and tables beside the paper's values. */
 export * from "./figure.ts";
 export * from "./figure_render.ts";
+export * from "./table.ts";
+export * from "./paper_values.ts";
+export * from "./verdict.ts";
+export * from "./comparison.ts";

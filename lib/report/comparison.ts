@@ -1,0 +1,78 @@
+/**
+ * The two tables of every experiment report: our measurements beside the
+ * numbers of the WeTok paper (arXiv 2508.05599), and its claims with our verdicts.
+ */
+import { formatPaperValue, type PaperClaim, type PaperValue } from "./paper_values.ts";
+import type { Table } from "./table.ts";
+import { formatMeasurement, type Measurement, type VerdictResult } from "./verdict.ts";
+
+/** One measured quantity beside the paper's value. */
+export interface ValueRow {
+  /** Setting, such as "GQ 2 x 8" or "d = 24, exact". */
+  setting: string;
+  /** Metric with unit, such as "rFID" or "peak memory (MiB)". */
+  metric: string;
+  /** The paper's value, or `null` where the paper gives none for this setting. */
+  paper: PaperValue | null;
+  /** Our measurement, or `null` when the run has no result. */
+  ours: Measurement | null;
+  /** Why `ours` is missing (such as "failed: not available yet"), shown instead of a number. */
+  oursMissing?: string;
+  /** Scale the run used: smoke, cpu or paper. */
+  scale: string;
+}
+
+/** One claim of the paper with our verdict. */
+export interface ClaimRow {
+  claim: PaperClaim;
+  result: VerdictResult;
+  scale: string;
+}
+
+/** Builds the table of measured values: Setting, Metric, Paper, Ours, Scale. */
+export function valuesTable(id: string, title: string, rows: ValueRow[], notes: string[] = []): Table {
+  return {
+    id,
+    title,
+    columns: [
+      { header: "Setting" },
+      { header: "Metric" },
+      { header: "Paper", align: "right" },
+      { header: "Ours", align: "right" },
+      { header: "Scale" },
+    ],
+    rows: rows.map((row) => [
+      row.setting,
+      row.metric,
+      formatPaperValue(row.paper),
+      row.ours ? formatMeasurement(row.ours) : (row.oursMissing ?? "not run"),
+      row.scale,
+    ]),
+    notes,
+  };
+}
+
+/** Builds the table of claims: Claim, Source, Ours, Scale, Verdict, Criterion. */
+export function claimsTable(id: string, title: string, rows: ClaimRow[], notes: string[] = []): Table {
+  return {
+    id,
+    title,
+    columns: [
+      { header: "Claim" },
+      { header: "Source" },
+      { header: "Ours" },
+      { header: "Scale" },
+      { header: "Verdict" },
+      { header: "Criterion" },
+    ],
+    rows: rows.map((row) => [
+      row.claim.statement,
+      row.claim.source,
+      row.result.evidence,
+      row.scale,
+      row.result.verdict,
+      row.result.criterion,
+    ]),
+    notes,
+  };
+}
