@@ -1,0 +1,83 @@
+/**
+ * Group normalisation as in PyTorch's `nn.GroupNorm`: statistics per sample and
+ * group over the spatial positions and the group's channels, biased variance.
+ * The WeTok networks (arXiv 2508.05599) use 32 groups and eps 1e-6.
+ */
+import { tf } from "../engine/mod.ts";
+import type { ParameterStore } from "./parameter_store.ts";
+
+/** Number of groups of every group norm in the WeTok networks. */
+export const GROUP_NORM_GROUPS = 32;
+
+/** Epsilon added to the variance in every group norm of the WeTok networks. */
+export const GROUP_NORM_EPS = 1e-6;
+
+/**
+ * Normalises an NHWC tensor per sample and channel group, without an affine map.
+ *
+ * @param groups number of channel groups; must divide the channel count.
+ * @param eps added to the biased variance before the square root.
+ * @throws RangeError naming the channel count when `groups` does not divide it.
+ */
+export function groupNormalize(
+  x: tf.Tensor4D,
+  groups = GROUP_NORM_GROUPS,
+  eps = GROUP_NORM_EPS,
+): tf.Tensor4D {
+  const [b, h, w, c] = x.shape;
+  if (c % groups !== 0) {
+    throw new RangeError(
+      `group norm with ${groups} groups needs a channel count divisible by ${groups}, got ${c}`,
+    );
+  }
+  return tf.tidy(() => {
+    // [B, H*W, G, C/G]: a rank-4 view keeps the reduction fast on the wasm backend.
+    const grouped = tf.reshape(x, [b, h * w, groups, c / groups]);
+    const { mean, variance } = tf.moments(grouped, [1, 3], true);
+    const normalized = tf.mul(tf.sub(grouped, mean), tf.rsqrt(tf.add(variance, eps)));
+    return tf.reshape(normalized, [b, h, w, c]);
+  });
+}
+
+/**
+ * Group norm layer with a per-channel affine map, registering `<prefix>.weight`
+ * (initialised to 1) and `<prefix>.bias` (initialised to 0).
+ */
+export class GroupNorm {
+  readonly weight: tf.Variable;
+  readonly bias: tf.Variable;
+  readonly groups: number;
+  readonly eps: number;
+
+  /**
+   * @param channels channel count; must be divisible by `groups`.
+   * @param groups number of groups (default 32).
+   * @param eps variance epsilon (default 1e-6).
+   * @throws RangeError naming the channel count when `groups` does not divide it.
+   */
+  constructor(
+    store: ParameterStore,
+    prefix: string,
+    channels: number,
+    groups = GROUP_NORM_GROUPS,
+    eps = GROUP_NORM_EPS,
+  ) {
+    if (!Number.isInteger(channels) || channels < 1 || channels % groups !== 0) {
+      throw new RangeError(
+        `${prefix}: group norm with ${groups} groups needs a channel count divisible by ` +
+          `${groups}, got ${channels}`,
+      );
+    }
+    this.groups = groups;
+    this.eps = eps;
+    this.weight = store.add(`${prefix}.weight`, tf.ones([channels]));
+    this.bias = store.add(`${prefix}.bias`, tf.zeros([channels]));
+  }
+
+  /** Normalises an NHWC tensor and applies the per-channel scale and shift. */
+  apply(x: tf.Tensor4D): tf.Tensor4D {
+    return tf.tidy(() =>
+      tf.add(tf.mul(groupNormalize(x, this.groups, this.eps), this.weight), this.bias)
+    );
+  }
+}
