@@ -26,8 +26,8 @@ import { checkBitLogits } from "./logits_check.ts";
 /** Default working-memory budget of the exact enumeration: 1 GiB. */
 export const DEFAULT_EXACT_MAX_BYTES = 2 ** 30;
 
-/** Elements of one chunk of the `pbar` table (4 Mi float32, 16 MiB). */
-const CHUNK_ELEMENTS = 2 ** 22;
+/** Default entries of one chunk of the `pbar` table (4 Mi float32, 16 MiB). */
+export const DEFAULT_CHUNK_ELEMENTS = 2 ** 22;
 
 /** Options of {@link exactCodebookEntropy} and the group estimators built on it. */
 export interface ExactEntropyOptions {
@@ -36,11 +36,16 @@ export interface ExactEntropyOptions {
    * throws an error stating the memory it would need.
    */
   maxBytes?: number;
+  /**
+   * Entries of the `pbar` table computed at once (default 2^22, 16 MiB of
+   * float32). Smaller chunks lower the peak memory and add kernel calls.
+   */
+  chunkElements?: number;
 }
 
 /** Number of rows of `pbar` computed at once for `groups` tables of `2^m2` columns. */
-function chunkRows(groups: number, lowBits: number, highBits: number): number {
-  const rows = Math.floor(CHUNK_ELEMENTS / (groups * 2 ** highBits));
+function chunkRows(groups: number, lowBits: number, highBits: number, chunkElements: number): number {
+  const rows = Math.floor(chunkElements / (groups * 2 ** highBits));
   return Math.max(1, Math.min(2 ** lowBits, rows));
 }
 
@@ -51,11 +56,16 @@ function chunkRows(groups: number, lowBits: number, highBits: number): number {
  * Counts the half tables `PA`, `PB`, their transposes and gradients, and the
  * `pbar` chunk with its gradient; tfjs's own temporaries add a few percent.
  */
-export function exactEntropyWorkingBytes(tokens: number, bits: number, groups = 1): number {
+export function exactEntropyWorkingBytes(
+  tokens: number,
+  bits: number,
+  groups = 1,
+  chunkElements = DEFAULT_CHUNK_ELEMENTS,
+): number {
   const lowBits = Math.floor(bits / 2);
   const highBits = bits - lowBits;
   const halfTables = 4 * tokens * (2 ** lowBits + 2 ** highBits);
-  const chunk = 3 * chunkRows(groups, lowBits, highBits) * 2 ** highBits;
+  const chunk = 3 * chunkRows(groups, lowBits, highBits, chunkElements) * 2 ** highBits;
   return 4 * groups * (halfTables + chunk);
 }
 
@@ -131,7 +141,11 @@ export function batchedCodeEntropies(
 ): tf.Tensor1D {
   const [groups, tokens, bits] = logits.shape;
   const maxBytes = options.maxBytes ?? DEFAULT_EXACT_MAX_BYTES;
-  const needed = exactEntropyWorkingBytes(tokens, bits, groups);
+  const chunkElements = options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS;
+  if (!Number.isInteger(chunkElements) || chunkElements < 1) {
+    throw new RangeError(`invalid chunkElements ${chunkElements}: expected a positive integer`);
+  }
+  const needed = exactEntropyWorkingBytes(tokens, bits, groups, chunkElements);
   if (needed > maxBytes) {
     throw new RangeError(
       `exact entropy over 2^${bits} codes for ${tokens} tokens` +
@@ -143,7 +157,7 @@ export function batchedCodeEntropies(
   }
   const lowBits = Math.floor(bits / 2);
   const highBits = bits - lowBits;
-  const rows = chunkRows(groups, lowBits, highBits);
+  const rows = chunkRows(groups, lowBits, highBits, chunkElements);
   const lowCodes = 2 ** lowBits;
   const highCodes = 2 ** highBits;
   const invTokens = 1 / tokens;

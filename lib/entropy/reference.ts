@@ -217,8 +217,14 @@ export function meanCodeDistribution(m: LogitMatrix, bitList?: readonly number[]
   checkBitList(m, list, "meanCodeDistribution");
   if (list.length > 26) throw new RangeError(`meanCodeDistribution: 2^${list.length} entries do not fit in memory; use codebookEntropyRef`);
   const table = new Float64Array(2 ** list.length);
-  const highCodes = 2 ** (list.length - Math.floor(list.length / 2));
-  visitMeanDistribution(m, list, tokenOffsets(m), (block, first) => table.set(block, first * highCodes));
+  const lowCodes = 2 ** Math.floor(list.length / 2);
+  const highCodes = table.length / lowCodes;
+  // Blocks are [low code, high code]; the code index is low + 2^m1 * high.
+  visitMeanDistribution(m, list, tokenOffsets(m), (block, first) => {
+    for (let i = 0; i * highCodes < block.length; i++) {
+      for (let b = 0; b < highCodes; b++) table[first + i + lowCodes * b] = block[i * highCodes + b];
+    }
+  });
   return table;
 }
 

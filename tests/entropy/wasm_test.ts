@@ -1,0 +1,43 @@
+/**
+ * The main forward checks of the entropy estimators on the wasm backend,
+ * against the same float64 references as the cpu tests.
+ */
+import { Rng, tf } from "../../lib/engine/mod.ts";
+import { CODEBOOK_ENTROPY_METHODS, entropyLoss } from "../../lib/entropy/mod.ts";
+import {
+  bitwiseEntropyRef,
+  bruteForceCodebookEntropy,
+  consecutiveGroups,
+  groupSumEntropyRef,
+  perSampleEntropyRef,
+  pooledGroupEntropyRef,
+} from "../../lib/entropy/reference.ts";
+import { assertClose, correlatedLogits, matrix, scalarValue, useBackend } from "./_helpers.ts";
+
+Deno.test("entropyLoss on wasm matches references", async () => {
+  await useBackend("wasm");
+  try {
+    const tokens = 48;
+    const bits = 10;
+    const groups = 2;
+    const data = correlatedLogits(new Rng(61), tokens, bits);
+    const m = matrix(data, tokens, bits);
+    const expected = {
+      exact: bruteForceCodebookEntropy(m),
+      "group-sum": groupSumEntropyRef(m, consecutiveGroups(bits, groups)),
+      "group-pooled": pooledGroupEntropyRef(m, groups),
+      bitwise: bitwiseEntropyRef(m),
+    };
+    const x = tf.tensor2d(data, [tokens, bits]);
+    for (const method of CODEBOOK_ENTROPY_METHODS) {
+      const terms = entropyLoss(x, { method, groups });
+      const sample = perSampleEntropyRef(m) / (method === "group-pooled" ? groups : 1);
+      assertClose(scalarValue(terms.perSampleEntropy), sample, `wasm ${method} per-sample`);
+      assertClose(scalarValue(terms.codebookEntropy), expected[method], `wasm ${method} codebook`);
+      assertClose(scalarValue(terms.loss), sample - expected[method], `wasm ${method} loss`);
+    }
+    x.dispose();
+  } finally {
+    await useBackend("cpu");
+  }
+});
