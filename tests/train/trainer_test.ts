@@ -1,0 +1,186 @@
+import { assert, assertEquals, assertGreater, assertRejects, assertStringIncludes } from "@std/assert";
+import { initBackend, tf } from "../../lib/engine/mod.ts";
+import { listCheckpoints } from "../../lib/train/checkpoint.ts";
+import { readMetrics } from "../../lib/train/metrics_log.ts";
+import { discriminatorObjective, stage1Objective } from "../../lib/train/objectives.ts";
+import { ConfigMismatchError, NonFiniteLossError, runStreams, Trainer } from "../../lib/train/trainer.ts";
+import type { TrainData } from "../../lib/train/model.ts";
+import { syntheticData, tinyComponents } from "./_tiny.ts";
+import { tinyConfig } from "./_tiny_config.ts";
+
+await initBackend("cpu", { announce: false });
+
+const LOSS_KEYS = ["reconstruction", "quantizer.commitment", "generatorAdversarial", "discriminator.hinge", "discriminator.lecam", "total"];
+
+function components(seed: number) {
+  const streams = runStreams(seed);
+  return tinyComponents(streams.init, streams.discriminatorInit);
+}
+
+async function snapshot(variables: Record<string, tf.Variable>): Promise<Record<string, number[]>> {
+  const out: Record<string, number[]> = {};
+  for (const [name, v] of Object.entries(variables)) out[name] = Array.from(await v.data());
+  return out;
+}
+
+Deno.test("stage1Objective reaches every parameter", () => {
+  const config = tinyConfig();
+  const parts = components(config.seed);
+  const context = { ...parts, weights: config.weights };
+  const images = syntheticData.sampleBatch(4, 16, runStreams(1).data);
+  const generator = {
+    ...parts.tokenizer.parameters("encoder"),
+    ...parts.tokenizer.parameters("quantizer"),
+    ...parts.tokenizer.parameters("decoder"),
+  };
+  let fake: tf.Tensor4D | null = null;
+  const { grads } = tf.variableGrads(() => {
+    const objective = stage1Objective(context, images, true);
+    fake = tf.keep(objective.output);
+    return objective.total;
+  }, Object.values(generator));
+  for (const [name, variable] of Object.entries(generator)) {
+    const grad = grads[variable.name];
+    assert(grad !== undefined, `${name} has no gradient`);
+    assertGreater(tf.max(tf.abs(grad)).dataSync()[0], 0, `${name} has a zero gradient`);
+  }
+  const discriminator = parts.discriminator!.parameters();
+  const d = tf.variableGrads(
+    () => discriminatorObjective(context, images, fake!, 0, 0).total,
+    Object.values(discriminator),
+  );
+  for (const [name, variable] of Object.entries(discriminator)) {
+    assertGreater(tf.max(tf.abs(d.grads[variable.name])).dataSync()[0], 0, `${name} has a zero gradient`);
+  }
+});
+
+Deno.test("Trainer stage 2 freezes encoder and quantizer", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_stage2_" });
+  const config = tinyConfig({ stage1: { steps: 3 }, stage2: { steps: 3 } });
+  const parts = components(config.seed);
+  const trainer = await Trainer.create(config, parts, { runDir: dir });
+  await trainer.run(3);
+  const frozen = { ...parts.tokenizer.parameters("encoder"), ...parts.tokenizer.parameters("quantizer") };
+  const before = await snapshot(frozen);
+  const decoderBefore = await snapshot(parts.tokenizer.parameters("decoder"));
+  await trainer.run();
+  assertEquals(trainer.stage, 2);
+  assertEquals(await snapshot(frozen), before);
+  const decoderAfter = await snapshot(parts.tokenizer.parameters("decoder"));
+  assert(
+    JSON.stringify(decoderAfter["decoder.conv_out.weight"]) !== JSON.stringify(decoderBefore["decoder.conv_out.weight"]),
+    "stage 2 did not update the decoder",
+  );
+  trainer.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("Trainer stage 2 output depends on noise", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_noise_" });
+  const config = tinyConfig({ stage1: { steps: 5 }, stage2: { steps: 15 } });
+  const parts = components(config.seed);
+  const trainer = await Trainer.create(config, parts, { runDir: dir });
+  await trainer.run(6);
+  const images = syntheticData.sampleBatch(2, 16, runStreams(3).data);
+  const codes = parts.tokenizer.quantize(parts.tokenizer.encode(images)).codes;
+  const rng = runStreams(5).noise;
+  const noiseA = rng.normalTensor(codes.shape) as tf.Tensor4D;
+  const noiseB = rng.normalTensor(codes.shape) as tf.Tensor4D;
+  const gap = () => tf.max(tf.abs(tf.sub(parts.tokenizer.decode(codes, noiseA), parts.tokenizer.decode(codes, noiseB)))).dataSync()[0];
+  // One stage-2 update has moved the zero-initialised noise weights only slightly.
+  const early = gap();
+  await trainer.run();
+  const late = gap();
+  assertGreater(late, 1e-3, `two noise draws give outputs at most ${late} apart`);
+  assertGreater(late, early);
+  trainer.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("Trainer resume reproduces the loss curve", async () => {
+  const config = tinyConfig();
+  const whole = await Deno.makeTempDir({ prefix: "train_whole_" });
+  const a = await Trainer.create(config, components(config.seed), { runDir: whole });
+  await a.run();
+  a.dispose();
+
+  // Interrupted run: stop after 23 updates (the last checkpoint is at 20, in stage 2) and
+  // again at 12 (checkpoint 10, stage 1), each time resuming with freshly built components.
+  const parts = await Deno.makeTempDir({ prefix: "train_parts_" });
+  for (const stop of [12, 23, 30]) {
+    const t = await Trainer.create(config, components(config.seed), { runDir: parts });
+    await t.run(stop);
+    t.dispose();
+  }
+  const expected = await readMetrics(`${whole}/metrics.jsonl`);
+  const got = await readMetrics(`${parts}/metrics.jsonl`);
+  assertEquals(got.length, 30);
+  for (let i = 0; i < expected.length; i++) {
+    for (const key of LOSS_KEYS) assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
+  }
+  await Deno.remove(whole, { recursive: true });
+  await Deno.remove(parts, { recursive: true });
+});
+
+Deno.test("Trainer stops on a NaN loss", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_nan_" });
+  const config = tinyConfig();
+  let calls = 0;
+  const poisoned: TrainData = {
+    sampleBatch(batchSize, cropSize, rng) {
+      calls += 1;
+      const batch = syntheticData.sampleBatch(batchSize, cropSize, rng);
+      if (calls < 8) return batch;
+      const nan = tf.mul(batch, NaN) as tf.Tensor4D;
+      batch.dispose();
+      return nan;
+    },
+  };
+  const parts = { ...components(config.seed), data: poisoned };
+  const trainer = await Trainer.create(config, parts, { runDir: dir });
+  const error = await assertRejects(() => trainer.run(), NonFiniteLossError);
+  assertEquals(error.step, 8);
+  assertEquals(error.term, "reconstruction");
+  assertStringIncludes(error.message, 'loss term "reconstruction" is NaN at step 8');
+  assertEquals(trainer.step, 7);
+  assertEquals((await listCheckpoints(dir)).map((c) => c.step), [5]);
+  const weights = await snapshot(parts.tokenizer.stateVariables());
+  for (const [name, values] of Object.entries(weights)) {
+    assert(values.every(Number.isFinite), `${name} holds non-finite values`);
+  }
+  trainer.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("Trainer rejects checkpoint of another config", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_mismatch_" });
+  const config = tinyConfig({ stage1: { steps: 5 }, stage2: { steps: 0 } });
+  const first = await Trainer.create(config, components(config.seed), { runDir: dir });
+  await first.run();
+  first.dispose();
+  const other = tinyConfig({
+    batchSize: 2,
+    stage1: { steps: 5, schedule: { kind: "constant", learningRate: 1e-2 } },
+    stage2: { steps: 0 },
+    logEvery: 3,
+  });
+  const error = await assertRejects(
+    () => Trainer.create(other, components(config.seed), { runDir: dir }),
+    ConfigMismatchError,
+  );
+  assertEquals(error.fields, ["batchSize", "stage1.schedule.learningRate"]);
+  assertStringIncludes(error.message, "batchSize: checkpoint 4, config 2");
+  assertStringIncludes(error.message, "stage1.schedule.learningRate: checkpoint 0.003, config 0.01");
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("Trainer keeps the last checkpoints", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_keep_" });
+  const config = tinyConfig({ stage1: { steps: 17 }, stage2: { steps: 0 } });
+  const trainer = await Trainer.create(config, components(config.seed), { runDir: dir });
+  const summary = await trainer.run();
+  assertEquals(summary.step, 17);
+  assertEquals((await listCheckpoints(dir)).map((c) => c.step), [15, 17]);
+  trainer.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
