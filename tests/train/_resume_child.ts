@@ -1,0 +1,22 @@
+/**
+ * Child process of the kill-and-resume test: trains the tiny config in the run
+ * folder given as the first argument, resuming from its newest checkpoint, and
+ * sleeps the number of milliseconds given as the second argument after each update
+ * so that the parent can kill it mid-run.
+ */
+import { initBackend } from "../../lib/engine/mod.ts";
+import { runStreams, Trainer } from "../../lib/train/trainer.ts";
+import { tinyComponents } from "./_tiny.ts";
+import { tinyConfig } from "./_tiny_config.ts";
+
+const [runDir, delayArg = "0"] = Deno.args;
+if (runDir === undefined) throw new Error("usage: _resume_child.ts RUN_DIR [DELAY_MS]");
+const delayMs = Number(delayArg);
+await initBackend("cpu", { announce: false });
+const config = tinyConfig();
+const streams = runStreams(config.seed);
+const trainer = await Trainer.create(config, tinyComponents(streams.init, streams.discriminatorInit), { runDir });
+while (trainer.step < trainer.totalSteps) {
+  await trainer.run(trainer.step + 1);
+  if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));
+}
