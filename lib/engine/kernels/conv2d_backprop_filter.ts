@@ -1,0 +1,158 @@
+/**
+ * `Conv2DBackpropFilter` for the wasm backend, which tfjs-backend-wasm 4.22
+ * does not register: the filter gradient of `tf.conv2d`, of fused conv and of
+ * `tf.conv2dTranspose`.
+ *
+ * Method: the input is padded to exactly what the forward conv reads and split
+ * by stride phase into a channel-major layout `[sh, sw, C_in, B, H/sh, W/sw]`
+ * (two transposes of rank 3). For a chunk of about 4,096 output positions, a
+ * JavaScript row copy builds the transposed patch matrix `[kh*kw*C_in, n]`,
+ * and one plain matrix product with the matching rows of `dy` (`[n, C_out]`)
+ * gives that chunk's share of the whole filter gradient, already in the
+ * filter's `[kh, kw, C_in, C_out]` order. Chunking bounds the patch matrix to
+ * `kh*kw*C_in*4096` floats and keeps each matmul operand cache-sized.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { padOrCrop } from "./pad_or_crop.ts";
+import { asWasmBackend, type KernelArgs, toTensor } from "./wasm_memory.ts";
+
+/** Output positions (rows of the patch matrix) per matrix product. */
+export const FILTER_GRAD_CHUNK_ROWS = 4096;
+
+/** Returns the `Conv2DBackpropFilter` kernel. */
+export function conv2dBackpropFilterKernel(): tf.KernelConfig {
+  return {
+    kernelName: tf.Conv2DBackpropFilter,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { inputs, attrs, backend } = args as unknown as KernelArgs;
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf
+        .Conv2DBackpropFilterAttrs;
+      let x = inputs.x as tf.Tensor4D;
+      let dy = inputs.dy as tf.Tensor4D;
+      if (x.dtype !== "float32" || dy.dtype !== "float32") {
+        throw new Error(`Conv2DBackpropFilter on wasm needs float32 x and dy, got ${x.dtype} and ${dy.dtype}`);
+      }
+      return tf.tidy(() => {
+        if (dataFormat === "NCHW") {
+          x = tf.transpose(x, [0, 2, 3, 1]);
+          dy = tf.transpose(dy, [0, 2, 3, 1]);
+        }
+        return filterGradient(backend, x, dy, filterShape, strides, pad, dimRoundingMode);
+      });
+    },
+  };
+}
+
+function filterGradient(
+  backend: unknown,
+  x: tf.Tensor4D,
+  dy: tf.Tensor4D,
+  filterShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: tf.Conv2DBackpropFilterAttrs["pad"],
+  dimRoundingMode: tf.Conv2DBackpropFilterAttrs["dimRoundingMode"],
+): tf.Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(
+    x.shape,
+    filterShape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  const [batch, height, width, cIn] = x.shape;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
+  const { outHeight, outWidth, outChannels: cOut } = info;
+  const { top, left } = info.padInfo;
+  if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== cOut) {
+    throw new Error(
+      `Conv2DBackpropFilter: dy has shape [${dy.shape}] but the conv of [${x.shape}] with filter ` +
+        `[${filterShape}] gives [${batch}, ${outHeight}, ${outWidth}, ${cOut}]`,
+    );
+  }
+
+  // Rows and columns read by the forward conv, rounded up to whole stride phases.
+  const phaseHeight = Math.ceil(((outHeight - 1) * sh + kh) / sh);
+  const phaseWidth = Math.ceil(((outWidth - 1) * sw + kw) / sw);
+  const xp = padOrCrop(x, top, phaseHeight * sh - height - top, left, phaseWidth * sw - width - left);
+  const phases = phaseSplit(xp, sh, sw, phaseHeight, phaseWidth);
+
+  const dyRows = tf.reshape(dy, [batch * outHeight * outWidth, cOut]);
+  const rowsPerChunk = Math.max(1, Math.floor(FILTER_GRAD_CHUNK_ROWS / outWidth));
+  const totalRows = batch * outHeight;
+  const geometry = { sh, sw, kh, kw, cIn, batch, phaseHeight, phaseWidth, outHeight, outWidth };
+  let sum: tf.Tensor | null = null;
+  for (let r0 = 0; r0 < totalRows; r0 += rowsPerChunk) {
+    const rows = Math.min(rowsPerChunk, totalRows - r0);
+    const patches = toTensor<tf.Rank.R2>(transposedPatches(backend, phases, geometry, r0, rows));
+    const dyChunk = tf.slice(dyRows, [r0 * outWidth, 0], [rows * outWidth, cOut]);
+    const part = tf.matMul(patches, dyChunk);
+    sum = sum === null ? part : tf.add(sum, part);
+  }
+  return tf.reshape(sum!, [kh, kw, cIn, cOut]);
+}
+
+/** Reorders padded `[B, Hp, Wp, C]` (Hp = ph*sh, Wp = pw*sw) into `[sh, sw, C, B, ph, pw]`. */
+function phaseSplit(xp: tf.Tensor4D, sh: number, sw: number, ph: number, pw: number): tf.Tensor {
+  const [b, , , c] = xp.shape;
+  if (sh === 1 && sw === 1) return tf.transpose(tf.reshape(xp, [b * ph * pw, c]));
+  // [B*ph, sh, pw*sw*C] -> [sh, B*ph, pw*sw*C], then [sh, B*ph*pw, sw*C] -> [sh, sw*C, B*ph*pw].
+  const rowPhases = tf.transpose(tf.reshape(xp, [b * ph, sh, pw * sw * c]), [1, 0, 2]);
+  return tf.transpose(tf.reshape(rowPhases, [sh, b * ph * pw, sw * c]), [0, 2, 1]);
+}
+
+interface PatchGeometry {
+  sh: number;
+  sw: number;
+  kh: number;
+  kw: number;
+  cIn: number;
+  batch: number;
+  phaseHeight: number;
+  phaseWidth: number;
+  outHeight: number;
+  outWidth: number;
+}
+
+/**
+ * Builds the patch matrix `[kh*kw*C_in, rows*outWidth]` for output rows
+ * `r0 .. r0+rows-1` (counted over batch and height): entry `((i*kw + j)*C_in + c, p)`
+ * is the input value that filter tap `(i, j)`, channel `c` multiplies at output position `p`.
+ */
+function transposedPatches(
+  backend: unknown,
+  phases: tf.Tensor,
+  g: PatchGeometry,
+  r0: number,
+  rows: number,
+): tf.TensorInfo {
+  const wasm = asWasmBackend(backend);
+  const n = rows * g.outWidth;
+  const out = wasm.makeOutput([g.kh * g.kw * g.cIn, n], "float32");
+  const src = wasm.typedArrayFromHeap(phases);
+  const dst = wasm.typedArrayFromHeap(out);
+  const planeSize = g.batch * g.phaseHeight * g.phaseWidth;
+  let o = 0;
+  for (let i = 0; i < g.kh; i++) {
+    const p = i % g.sh;
+    const a = (i - p) / g.sh;
+    for (let j = 0; j < g.kw; j++) {
+      const q = j % g.sw;
+      const bq = (j - q) / g.sw;
+      for (let c = 0; c < g.cIn; c++) {
+        const plane = ((p * g.sw + q) * g.cIn + c) * planeSize;
+        for (let r = r0; r < r0 + rows; r++) {
+          const b = Math.floor(r / g.outHeight);
+          const h = r - b * g.outHeight;
+          const start = plane + (b * g.phaseHeight + a + h) * g.phaseWidth + bq;
+          dst.set(src.subarray(start, start + g.outWidth), o);
+          o += g.outWidth;
+        }
+      }
+    }
+  }
+  return out;
+}

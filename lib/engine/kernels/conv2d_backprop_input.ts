@@ -1,0 +1,126 @@
+/**
+ * `Conv2DBackpropInput` for the wasm backend: the input gradient of
+ * `tf.conv2d` and the forward pass of `tf.conv2dTranspose`. The stock kernel
+ * of tfjs-backend-wasm 4.22 is a direct loop (about 2 GFLOP/s); this one maps
+ * the work onto the backend's fast forward conv.
+ *
+ * Method, per spatial axis with stride s, kernel size k and leading padding
+ * `pad`: the input position `r = s*a + p` (phase `p`) receives gradient only
+ * from the taps `i = i0 + s*m` with `i0 = (p + pad) mod s`, and
+ * `dx[s*a + p] = sum_m dy[a + c_p - m] * w[i0 + s*m]` with
+ * `c_p = (p + pad - i0) / s`. Each phase is thus a stride-1 'valid' conv of
+ * the suitably padded `dy` with a sub-filter flipped by 180 degrees and with
+ * input and output channels swapped. The phases are then interleaved by a
+ * depth-to-space rearrangement. Stride 1 is the one-phase case.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { padOrCrop } from "./pad_or_crop.ts";
+import type { KernelArgs } from "./wasm_memory.ts";
+
+/** Returns the `Conv2DBackpropInput` kernel. */
+export function conv2dBackpropInputKernel(): tf.KernelConfig {
+  return {
+    kernelName: tf.Conv2DBackpropInput,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { inputs, attrs } = args as unknown as KernelArgs;
+      const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf
+        .Conv2DBackpropInputAttrs;
+      let dy = inputs.dy as tf.Tensor4D;
+      const filter = inputs.filter as tf.Tensor4D;
+      if (dy.dtype !== "float32" || filter.dtype !== "float32") {
+        throw new Error(
+          `Conv2DBackpropInput on wasm needs float32 dy and filter, got ${dy.dtype} and ${filter.dtype}`,
+        );
+      }
+      return tf.tidy(() => {
+        let shape = inputShape as [number, number, number, number];
+        if (dataFormat === "NCHW") {
+          dy = tf.transpose(dy, [0, 2, 3, 1]);
+          shape = [shape[0], shape[2], shape[3], shape[1]];
+        }
+        const dx = inputGradient(dy, filter, shape, strides, pad, dimRoundingMode);
+        return dataFormat === "NCHW" ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
+      });
+    },
+  };
+}
+
+/** The taps of one stride phase along one axis. */
+interface AxisPhase {
+  /** Filter indices, in the order the flipped sub-filter uses them. */
+  taps: number[];
+  /** `dy` padding before and after (negative crops), for a 'valid' conv over `outLength` positions. */
+  before: number;
+  after: number;
+}
+
+/** Returns the taps and the `dy` padding of phase `p` along one axis. */
+function axisPhase(p: number, s: number, k: number, pad: number, dyLength: number, outLength: number): AxisPhase {
+  const i0 = (p + pad) % s;
+  const count = i0 < k ? Math.ceil((k - i0) / s) : 0;
+  const shift = (p + pad - i0) / s;
+  const taps: number[] = [];
+  for (let m = count - 1; m >= 0; m--) taps.push(i0 + s * m);
+  return { taps, before: count - 1 - shift, after: outLength + shift - dyLength };
+}
+
+function inputGradient(
+  dy: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  inputShape: [number, number, number, number],
+  strides: [number, number] | number,
+  pad: tf.Conv2DBackpropInputAttrs["pad"],
+  dimRoundingMode: tf.Conv2DBackpropInputAttrs["dimRoundingMode"],
+): tf.Tensor4D {
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape,
+    filter.shape,
+    strides,
+    1,
+    pad,
+    dimRoundingMode,
+    false,
+    "channelsLast",
+  );
+  const [batch, height, width, cIn] = inputShape;
+  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight, outWidth } = info;
+  if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== info.outChannels) {
+    throw new Error(
+      `Conv2DBackpropInput: dy has shape [${dy.shape}] but the conv of [${inputShape}] with filter ` +
+        `[${filter.shape}] gives [${batch}, ${outHeight}, ${outWidth}, ${info.outChannels}]`,
+    );
+  }
+  // Every phase computes ceil(H/s) x ceil(W/s) positions; the surplus is cropped at the end.
+  const phaseHeight = Math.ceil(height / sh);
+  const phaseWidth = Math.ceil(width / sw);
+  const parts: tf.Tensor4D[] = [];
+  for (let p = 0; p < sh; p++) {
+    const rows = axisPhase(p, sh, kh, info.padInfo.top, outHeight, phaseHeight);
+    for (let q = 0; q < sw; q++) {
+      const cols = axisPhase(q, sw, kw, info.padInfo.left, outWidth, phaseWidth);
+      if (rows.taps.length === 0 || cols.taps.length === 0) {
+        parts.push(tf.zeros([batch, phaseHeight, phaseWidth, cIn]));
+        continue;
+      }
+      // Sub-filter [taps_h, taps_w, C_out, C_in], flipped by the tap order.
+      const sub = tf.transpose(
+        tf.gather(tf.gather(filter, rows.taps, 0), cols.taps, 1),
+        [0, 1, 3, 2],
+      ) as tf.Tensor4D;
+      const dyPadded = padOrCrop(dy, rows.before, rows.after, cols.before, cols.after);
+      parts.push(tf.conv2d(dyPadded, sub, 1, "valid"));
+    }
+  }
+  if (sh === 1 && sw === 1) return parts[0];
+  // Channels ordered (p, q, c); [B*ph, pw, sh, sw*C] -> [B*ph, sh, pw, sw*C] interleaves rows and columns.
+  const stacked = tf.reshape(tf.concat(parts, 3), [batch * phaseHeight, phaseWidth, sh, sw * cIn]);
+  const full = tf.reshape(tf.transpose(stacked, [0, 2, 1, 3]), [
+    batch,
+    phaseHeight * sh,
+    phaseWidth * sw,
+    cIn,
+  ]) as tf.Tensor4D;
+  if (phaseHeight * sh === height && phaseWidth * sw === width) return full;
+  return tf.slice(full, [0, 0, 0, 0], [batch, height, width, cIn]);
+}

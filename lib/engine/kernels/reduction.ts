@@ -1,0 +1,41 @@
+/**
+ * `Sum`, `Mean`, `Max` and `Min` for the wasm backend: the stock kernels run
+ * over merged axes. The stock kernels transpose the reduced axes to the end
+ * first, so group norm's statistics over axes [1, 2, 4] of a rank-5 tensor
+ * paid for a rank-5 transpose; merged, that is a rank-3 one.
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { mergeReductionAxes } from "./merge_axes.ts";
+import type { KernelArgs } from "./wasm_memory.ts";
+
+/** Returns a reduction kernel (`Sum`, `Mean`, `Max` or `Min`) that calls `stock` with the fewest axes. */
+export function reductionKernel(stock: tf.KernelConfig): tf.KernelConfig {
+  return {
+    kernelName: stock.kernelName,
+    backendName: "wasm",
+    kernelFunc: (args) => {
+      const { inputs, attrs } = args as unknown as KernelArgs;
+      const x = inputs.x;
+      const a = attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+      // Max names its axes `reductionIndices`; Sum, Mean and Min name them `axis`.
+      const usesIndices = stock.kernelName === tf.Max;
+      const axisAttr = usesIndices ? a.reductionIndices! : a.axis!;
+      if (x.shape.length <= 1) return stock.kernelFunc(args);
+      const axes = tf.util.parseAxisParam(axisAttr, x.shape);
+      const merged = mergeReductionAxes(x.shape, axes);
+      if (merged === null || merged.shape.length === x.shape.length) return stock.kernelFunc(args);
+      const outShape = a.keepDims
+        ? x.shape.map((d, i) => (axes.includes(i) ? 1 : d))
+        : x.shape.filter((_, i) => !axes.includes(i));
+      const mergedAttrs: tf.NamedAttrMap = usesIndices
+        ? { reductionIndices: merged.axes, keepDims: false }
+        : { axis: merged.axes, keepDims: false };
+      const out = stock.kernelFunc({
+        ...args,
+        inputs: { x: { dataId: x.dataId, shape: merged.shape, dtype: x.dtype } },
+        attrs: mergedAttrs,
+      }) as tf.TensorInfo;
+      return { ...out, shape: outShape };
+    },
+  };
+}
