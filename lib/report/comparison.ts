@@ -30,7 +30,12 @@ export interface ClaimRow {
 }
 
 /** Builds the table of measured values: Setting, Metric, Paper, Ours, Scale. */
-export function valuesTable(id: string, title: string, rows: ValueRow[], notes: string[] = []): Table {
+export function valuesTable(
+  id: string,
+  title: string,
+  rows: ValueRow[],
+  notes: string[] = [],
+): Table {
   return {
     id,
     title,
@@ -53,7 +58,12 @@ export function valuesTable(id: string, title: string, rows: ValueRow[], notes: 
 }
 
 /** Builds the table of claims: Claim, Source, Ours, Scale, Verdict, Criterion. */
-export function claimsTable(id: string, title: string, rows: ClaimRow[], notes: string[] = []): Table {
+export function claimsTable(
+  id: string,
+  title: string,
+  rows: ClaimRow[],
+  notes: string[] = [],
+): Table {
   return {
     id,
     title,

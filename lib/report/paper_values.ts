@@ -47,8 +47,20 @@ export const PAPER_VALUES: readonly PaperValue[] = [
   v("zero-shot/rfid/cr192", "WeTok zero-shot rFID, compression 192", 0.58, "rFID", FIGURE, true),
   v("zero-shot/rfid/cr768", "WeTok zero-shot rFID, compression 768", 3.49, "rFID", ABSTRACT),
   v("zero-shot/rfid/flux-vae", "FLUX-VAE zero-shot rFID, compression 6", 0.18, "rFID", ABSTRACT),
-  v("zero-shot/rfid/sd-vae-3.5", "SD-VAE 3.5 zero-shot rFID, compression 6", 0.19, "rFID", ABSTRACT),
-  v("zero-shot/rfid/cosmos-cr384", "Cosmos zero-shot rFID, compression 384", 4.57, "rFID", ABSTRACT),
+  v(
+    "zero-shot/rfid/sd-vae-3.5",
+    "SD-VAE 3.5 zero-shot rFID, compression 6",
+    0.19,
+    "rFID",
+    ABSTRACT,
+  ),
+  v(
+    "zero-shot/rfid/cosmos-cr384",
+    "Cosmos zero-shot rFID, compression 384",
+    4.57,
+    "rFID",
+    ABSTRACT,
+  ),
   // ImageNet in-distribution, downsampling factor 16.
   v("imagenet-f16/rfid", "WeTok rFID, ImageNet f16", 0.61, "rFID", TEXT),
   v("imagenet-f16/psnr", "WeTok PSNR, ImageNet f16", 24.50, "dB", TEXT),
@@ -63,14 +75,26 @@ export const PAPER_VALUES: readonly PaperValue[] = [
   v("gd/rfid/stage2", "rFID with the generative decoder (model unknown)", 3.90, "rFID", TEXT),
   // Autoregressive generation.
   v("generation/gfid", "LlamaGen-style gFID on WeTok tokens", 2.31, "gFID", TEXT),
-  v("generation/gfid/open-magvit2", "LlamaGen-style gFID on Open-MAGVIT2 tokens", 2.33, "gFID", TEXT),
+  v(
+    "generation/gfid/open-magvit2",
+    "LlamaGen-style gFID on Open-MAGVIT2 tokens",
+    2.33,
+    "gFID",
+    TEXT,
+  ),
   // Ablation numbers that exist in the paper but are unknown here.
   v("ablation/quantizer/rfid", "rFID per quantizer at d = 16", null, "rFID", ABLATION),
   v("ablation/groups/rfid", "rFID per group count at equal bits", null, "rFID", ABLATION),
   v("ablation/codebook/rfid", "rFID per codebook size", null, "rFID", ABLATION),
   v("ablation/architecture/rfid", "rFID per channels x residual blocks", null, "rFID", ABLATION),
   v("ablation/schedule/rfid", "rFID per learning-rate schedule", null, "rFID", ABLATION),
-  v("gd/decode-time", "decoding time with and without the generative decoder", null, "ms", ABLATION),
+  v(
+    "gd/decode-time",
+    "decoding time with and without the generative decoder",
+    null,
+    "ms",
+    ABLATION,
+  ),
   v("stability/psnr", "PSNR after repeated encode-decode", null, "dB", ABLATION),
 ];
 
@@ -78,13 +102,25 @@ export const PAPER_VALUES: readonly PaperValue[] = [
 export const PAPER_CLAIMS: readonly PaperClaim[] = [
   c("memory-exact-oom", "Exact LFQ entropy runs out of GPU memory at d = 24.", TEXT),
   c("memory-gq-scales", "GQ keeps the entropy loss's memory small as d grows.", ABSTRACT),
-  c("quantizer-order", "At d = 16, GQ (2 x 8) beats LFQ (1 x 16), and both far beat BSQ (16 x 1).", ABLATION),
+  c(
+    "quantizer-order",
+    "At d = 16, GQ (2 x 8) beats LFQ (1 x 16), and both far beat BSQ (16 x 1).",
+    ABLATION,
+  ),
   c("groups-more-better", "More groups at equal bits improve reconstruction steadily.", ABLATION),
   c("codebook-larger-better", "A larger codebook improves reconstruction.", ABSTRACT),
-  c("architecture-best", "Of 9 channel x block settings, 256 channels x 4 blocks is best.", ABLATION),
+  c(
+    "architecture-best",
+    "Of 9 channel x block settings, 256 channels x 4 blocks is best.",
+    ABLATION,
+  ),
   c("schedule-constant", "A constant learning rate beats warm-up + cosine decay.", ABLATION),
   c("gd-improves-rfid", "The generative decoder lowers rFID (5.37 to 3.90).", TEXT),
-  c("compression-tradeoff", "WeTok sets a better compression / rFID trade-off than prior tokenizers.", ABSTRACT),
+  c(
+    "compression-tradeoff",
+    "WeTok sets a better compression / rFID trade-off than prior tokenizers.",
+    ABSTRACT,
+  ),
   c("stability-fixed-point", "Repeated encode-decode converges to a fixed point.", TEXT),
 ];
 
@@ -96,7 +132,9 @@ function v(
   source: string,
   approximate = false,
 ): PaperValue {
-  return approximate ? { key, quantity, value, unit, source, approximate } : { key, quantity, value, unit, source };
+  return approximate
+    ? { key, quantity, value, unit, source, approximate }
+    : { key, quantity, value, unit, source };
 }
 
 function c(key: string, statement: string, source: string): PaperClaim {

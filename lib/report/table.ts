@@ -99,7 +99,8 @@ export function renderMarkdown(table: Table): string {
 export function renderLatex(table: Table): string {
   validateTable(table);
   const spec = table.columns.map((c) => (c.align === "right" ? "r" : "l")).join("");
-  const row = (cells: (string | null)[]) => cells.map((v) => escapeLatex(v ?? UNKNOWN)).join(" & ") + " \\\\";
+  const row = (cells: (string | null)[]) =>
+    cells.map((v) => escapeLatex(v ?? UNKNOWN)).join(" & ") + " \\\\";
   const lines = [
     "\\begin{table}[ht]",
     "\\centering",

@@ -34,8 +34,22 @@ export type Better = "lower" | "higher";
  */
 export type Criterion =
   | { kind: "order"; metric: string; better: Better; runs: string[]; tolerance: number }
-  | { kind: "best"; metric: string; better: Better; run: string; among: string[]; tolerance: number }
-  | { kind: "threshold"; metric: string; better: Better; run: string; value: number; tolerance: number };
+  | {
+    kind: "best";
+    metric: string;
+    better: Better;
+    run: string;
+    among: string[];
+    tolerance: number;
+  }
+  | {
+    kind: "threshold";
+    metric: string;
+    better: Better;
+    run: string;
+    value: number;
+    tolerance: number;
+  };
 
 /** A verdict with the criterion in words and the numbers behind it. */
 export interface VerdictResult {
@@ -59,7 +73,12 @@ export function measure(values: readonly number[]): Measurement {
 }
 
 /** Comparison of two measurements: -1 when `a` is better, 1 when `b` is, 0 within the margin. */
-export function compare(a: Measurement, b: Measurement, better: Better, tolerance: number): -1 | 0 | 1 {
+export function compare(
+  a: Measurement,
+  b: Measurement,
+  better: Better,
+  tolerance: number,
+): -1 | 0 | 1 {
   const margin = comparisonMargin(a, b, tolerance);
   const gain = better === "lower" ? b.mean - a.mean : a.mean - b.mean;
   if (gain > margin) return -1;
@@ -78,7 +97,10 @@ export function comparisonMargin(a: Measurement, b: Measurement, tolerance: numb
  * Checks a criterion against measurements of its metric.
  * A missing run makes the verdict "inconclusive", with the missing labels as evidence.
  */
-export function evaluateCriterion(criterion: Criterion, measurements: MeasurementsByRun): VerdictResult {
+export function evaluateCriterion(
+  criterion: Criterion,
+  measurements: MeasurementsByRun,
+): VerdictResult {
   const text = describeCriterion(criterion);
   const labels = criterion.kind === "order"
     ? criterion.runs
@@ -87,7 +109,11 @@ export function evaluateCriterion(criterion: Criterion, measurements: Measuremen
     : [criterion.run];
   const missing = labels.filter((label) => !measurements.has(label));
   if (missing.length > 0) {
-    return { verdict: "inconclusive", criterion: text, evidence: `no result for ${missing.join(", ")}` };
+    return {
+      verdict: "inconclusive",
+      criterion: text,
+      evidence: `no result for ${missing.join(", ")}`,
+    };
   }
   const get = (label: string) => measurements.get(label)!;
   const evidence = labels.map((label) => `${label} ${formatMeasurement(get(label))}`).join(", ");
@@ -106,7 +132,9 @@ export function evaluateCriterion(criterion: Criterion, measurements: Measuremen
   const pairs: [string, string][] = criterion.kind === "order"
     ? criterion.runs.slice(1).map((label, i) => [criterion.runs[i], label])
     : criterion.among.map((label) => [criterion.run, label]);
-  const outcomes = pairs.map(([a, b]) => compare(get(a), get(b), criterion.better, criterion.tolerance));
+  const outcomes = pairs.map(([a, b]) =>
+    compare(get(a), get(b), criterion.better, criterion.tolerance)
+  );
   const verdict: Verdict = outcomes.some((o) => o === 1)
     ? "not reproduced"
     : outcomes.every((o) => o === -1)
@@ -123,7 +151,9 @@ export function describeCriterion(criterion: Criterion): string {
     case "order":
       return `${criterion.metric}: ${criterion.runs.join(` ${op} `)} (${tolerance})`;
     case "best":
-      return `${criterion.metric}: ${criterion.run} ${op} each of ${criterion.among.join(", ")} (${tolerance})`;
+      return `${criterion.metric}: ${criterion.run} ${op} each of ${
+        criterion.among.join(", ")
+      } (${tolerance})`;
     case "threshold":
       return `${criterion.metric} of ${criterion.run} ${op} ${criterion.value} (${tolerance})`;
   }

@@ -67,7 +67,10 @@ Deno.test("renderLatex escapes special characters", () => {
 Deno.test("escapeLatex maps math symbols", () => {
   assertEquals(escapeLatex("0.5 ± 0.1"), "0.5 $\\pm$ 0.1");
   assertEquals(escapeLatex("5.37 → 3.90"), "5.37 $\\rightarrow$ 3.90");
-  assertEquals(escapeLatex("2 × 8 ≈ 16 ≤ 17 ≥ 1"), "2 $\\times$ 8 $\\approx$ 16 $\\leq$ 17 $\\geq$ 1");
+  assertEquals(
+    escapeLatex("2 × 8 ≈ 16 ≤ 17 ≥ 1"),
+    "2 $\\times$ 8 $\\approx$ 16 $\\leq$ 17 $\\geq$ 1",
+  );
   assertEquals(escapeLatex("a < b > c"), "a \\textless{} b \\textgreater{} c");
 });
 
@@ -95,7 +98,13 @@ Deno.test("valuesTable writes unknown paper values", () => {
       oursMissing: "failed: trainer not available yet",
       scale: "smoke",
     },
-    { setting: "CR 24", metric: "rFID", paper: paperValue("zero-shot/rfid/cr24"), ours: null, scale: "paper" },
+    {
+      setting: "CR 24",
+      metric: "rFID",
+      paper: paperValue("zero-shot/rfid/cr24"),
+      ours: null,
+      scale: "paper",
+    },
   ]).rows;
   assertEquals(rows[0], ["GQ 2 x 8", "rFID", "unknown", "1.5 ± 0.3536 (n=2)", "cpu"]);
   assertEquals(rows[1], ["CR 48", "rFID", "~0.2", "failed: trainer not available yet", "smoke"]);
@@ -126,7 +135,11 @@ Deno.test("paper values carry a source", () => {
 });
 
 Deno.test("paperValue rejects unknown keys", () => {
-  assertThrows(() => paperValue("zero-shot/rfid/cr12"), Error, `unknown paper value "zero-shot/rfid/cr12"`);
+  assertThrows(
+    () => paperValue("zero-shot/rfid/cr12"),
+    Error,
+    `unknown paper value "zero-shot/rfid/cr12"`,
+  );
   assertThrows(() => paperClaim("nope"), Error, `unknown paper claim "nope"`);
 });
 

@@ -60,15 +60,40 @@ Deno.test("evaluateCriterion checks best among runs", () => {
     among: ["128x2", "512x4"],
     tolerance: 0,
   };
-  assertEquals(evaluateCriterion(best, new Map([["256x4", single(1)], ["128x2", single(2)], ["512x4", single(1.1)]])).verdict, "reproduced");
-  assertEquals(evaluateCriterion(best, new Map([["256x4", single(1)], ["128x2", single(2)], ["512x4", single(0.9)]])).verdict, "not reproduced");
+  assertEquals(
+    evaluateCriterion(
+      best,
+      new Map([["256x4", single(1)], ["128x2", single(2)], ["512x4", single(1.1)]]),
+    ).verdict,
+    "reproduced",
+  );
+  assertEquals(
+    evaluateCriterion(
+      best,
+      new Map([["256x4", single(1)], ["128x2", single(2)], ["512x4", single(0.9)]]),
+    ).verdict,
+    "not reproduced",
+  );
 });
 
 Deno.test("evaluateCriterion checks thresholds", () => {
-  const drift: Criterion = { kind: "threshold", metric: "drift", better: "lower", run: "wetok", value: 0.5, tolerance: 0.05 };
+  const drift: Criterion = {
+    kind: "threshold",
+    metric: "drift",
+    better: "lower",
+    run: "wetok",
+    value: 0.5,
+    tolerance: 0.05,
+  };
   assertEquals(evaluateCriterion(drift, new Map([["wetok", single(0.1)]])).verdict, "reproduced");
-  assertEquals(evaluateCriterion(drift, new Map([["wetok", single(0.9)]])).verdict, "not reproduced");
-  assertEquals(evaluateCriterion(drift, new Map([["wetok", single(0.52)]])).verdict, "inconclusive");
+  assertEquals(
+    evaluateCriterion(drift, new Map([["wetok", single(0.9)]])).verdict,
+    "not reproduced",
+  );
+  assertEquals(
+    evaluateCriterion(drift, new Map([["wetok", single(0.52)]])).verdict,
+    "inconclusive",
+  );
   assertStringIncludes(evaluateCriterion(drift, new Map()).criterion, "drift of wetok < 0.5");
 });
 

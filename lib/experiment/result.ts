@@ -1,0 +1,55 @@
+/**
+ * Records of finished and failed runs, as stored in `results/<experiment>/`.
+ * Types only, so that `lib/report` can import them.
+ */
+import type { Scale } from "./experiment_config.ts";
+import type { MachineInfo } from "./provenance.ts";
+import type { RunConfig } from "./run_config.ts";
+
+/** Version of the record layout, stored in every record. */
+export const RESULT_SCHEMA = 1 as const;
+
+/** Fields shared by finished and failed runs: identity and provenance. */
+export interface RunRecordBase {
+  schema: typeof RESULT_SCHEMA;
+  experiment: string;
+  label: string;
+  scale: Scale;
+  /** Hash of the resolved config and the code version (see `runId`). */
+  runId: string;
+  /** Git commit of the code, "-dirty" appended when `lib/` or `bin/` had uncommitted changes. */
+  codeVersion: string;
+  seed: number;
+  config: RunConfig;
+  /** TensorFlow.js backend name, such as "wasm". */
+  backend: string;
+  machine: MachineInfo;
+  /** ISO 8601 UTC start time of the last attempt. */
+  startedAt: string;
+  /** Wall time of the last attempt in seconds (a resumed run counts only its last attempt). */
+  wallSeconds: number;
+}
+
+/** A finished run with its measurements. */
+export interface RunResult extends RunRecordBase {
+  status: "done";
+  finishedAt: string;
+  /** Scalar measurements by key, such as `{ rfid: 1.2, psnr: 24.1 }`. */
+  metrics: Record<string, number>;
+  /** Sequences by key, such as PSNR per encode-decode round. */
+  series?: Record<string, number[]>;
+  /** Remarks of the executor, such as how the setting differs from the WeTok paper (arXiv 2508.05599). */
+  notes?: string[];
+}
+
+/** A failed run: its error, kept so tables can show why a number is missing. */
+export interface RunFailure extends RunRecordBase {
+  status: "failed";
+  failedAt: string;
+  error: string;
+  /** True when the executor for this task is not available yet (no partial work exists). */
+  unavailable: boolean;
+}
+
+/** A stored run record. */
+export type RunRecord = RunResult | RunFailure;

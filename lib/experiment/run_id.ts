@@ -1,0 +1,60 @@
+/**
+ * Run identity: the SHA-256 of the canonical JSON of the resolved run config
+ * together with the code version, so a result is reused only for the same
+ * settings computed by the same code.
+ */
+
+/** Hex characters of the SHA-256 kept in a run id (64 bits). */
+export const RUN_ID_LENGTH = 16;
+
+/**
+ * Serialises a JSON value with object keys sorted at every level, so equal
+ * configs give equal text whatever their key order.
+ * @throws Error for values JSON cannot represent exactly (non-finite numbers, functions, undefined in arrays).
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || typeof value === "boolean" || typeof value === "string") {
+    return JSON.stringify(value);
+  }
+  if (typeof value === "number") {
+    if (!Number.isFinite(value)) {
+      throw new Error(`canonicalJson: non-finite number ${value} has no JSON form`);
+    }
+    return JSON.stringify(value);
+  }
+  if (Array.isArray(value)) {
+    return `[${
+      value.map((item) => {
+        if (item === undefined) {
+          throw new Error("canonicalJson: undefined array element has no JSON form");
+        }
+        return canonicalJson(item);
+      }).join(",")
+    }]`;
+  }
+  if (typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  throw new Error(`canonicalJson: a ${typeof value} has no JSON form`);
+}
+
+/** Returns the lower-case hex SHA-256 of a UTF-8 string. */
+export async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Computes the id of a run: the first {@link RUN_ID_LENGTH} hex characters of
+ * `sha256(canonicalJson({ codeVersion, config }))`.
+ * @param config The resolved run config (seed included).
+ * @param codeVersion Git commit of the code, such as "0d0bc5f…" or "0d0bc5f…-dirty".
+ */
+export async function runId(config: unknown, codeVersion: string): Promise<string> {
+  if (codeVersion.trim() === "") throw new Error("runId: empty code version; pass the git commit");
+  const hash = await sha256Hex(canonicalJson({ codeVersion, config }));
+  return hash.slice(0, RUN_ID_LENGTH);
+}
