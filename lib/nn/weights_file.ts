@@ -160,16 +160,21 @@ export function deserializeWeights(
   if (unexpected.length > 0) problems.push(`unexpected ${listNames(unexpected)}`);
 
   const converted = new Map<string, HostTensor>();
+  const mismatched: string[] = [];
   for (const name of storeNames) {
     const stored = tensors.get(name);
     if (stored === undefined) continue;
     const tensor = layout === "torch" ? fromTorchLayout(stored) : stored;
     const expected = store.get(name).shape;
     if (!shapesEqual(expected, tensor.shape)) {
-      problems.push(`"${name}" has shape [${tensor.shape}] (${layout} layout), expected [${expected}]`);
+      mismatched.push(`"${name}" has shape [${tensor.shape}] (${layout} layout), expected [${expected}]`);
     } else {
       converted.set(name, tensor);
     }
+  }
+  if (mismatched.length > 0) {
+    const shown = mismatched.slice(0, 4).join(", ");
+    problems.push(mismatched.length > 4 ? `${mismatched.length} shape mismatches: ${shown}, ...` : shown);
   }
   if (problems.length > 0) {
     throw new Error(
