@@ -38,6 +38,8 @@ export interface SignQuantizerOptions extends CommonQuantizerOptions {
   commitmentWeight?: number;
   /** Working-memory budget of exact entropy enumerations, in bytes (default 1 GiB). */
   maxBytes?: number;
+  /** Widest code an exact entropy enumeration accepts, in bits (default 32). */
+  maxCodeBits?: number;
 }
 
 /** Throws unless `value` is a finite number, naming the option. */
@@ -60,6 +62,7 @@ export abstract class SignQuantizer extends DigitQuantizer {
   readonly entropyWeight: number;
   readonly commitmentWeight: number;
   readonly maxBytes: number | undefined;
+  readonly maxCodeBits: number | undefined;
   readonly checkFinite: boolean;
 
   constructor(options: SignQuantizerOptions, groups: number, defaultMethod: CodebookEntropyMethod) {
@@ -83,6 +86,7 @@ export abstract class SignQuantizer extends DigitQuantizer {
     this.entropyWeight = checkFiniteOption("entropyWeight", options.entropyWeight ?? DEFAULT_ENTROPY_WEIGHT);
     this.commitmentWeight = checkFiniteOption("commitmentWeight", options.commitmentWeight ?? DEFAULT_COMMITMENT_WEIGHT);
     this.maxBytes = options.maxBytes;
+    this.maxCodeBits = options.maxCodeBits;
     this.checkFinite = options.checkFinite ?? true;
   }
 
@@ -107,7 +111,6 @@ export abstract class SignQuantizer extends DigitQuantizer {
     const result = tf.tidy(() => {
       const projected = this.project(z);
       const digits = this.codesToDigits(projected);
-      const hard = this.digitsToCodes(digits);
       const codes = straightThrough(projected, (x) => this.digitsToCodes(this.codesToDigits(x)));
       const terms = entropyLoss(this.bitLogits(tf.reshape(projected, [-1, this.dim])), {
         method: this.entropyMethod,
@@ -115,8 +118,11 @@ export abstract class SignQuantizer extends DigitQuantizer {
         sampleWeight: this.sampleWeight,
         codebookWeight: this.codebookWeight,
         maxBytes: this.maxBytes,
+        maxCodeBits: this.maxCodeBits,
       });
-      const commitment = tf.mean(tf.squaredDifference(projected, stopGradient(hard))) as tf.Scalar;
+      // The straight-through codes have the hard codes' values, and their tape path has a gradient;
+      // codes computed directly from `projected` pass through Greater, which has none.
+      const commitment = tf.mean(tf.squaredDifference(projected, stopGradient(codes))) as tf.Scalar;
       const total = tf.add(tf.mul(terms.loss, this.entropyWeight), tf.mul(commitment, this.commitmentWeight));
       return {
         codes,
