@@ -13,7 +13,7 @@ export async function initTestBackend(): Promise<BackendName> {
 }
 
 /** Returns max |a - b| over all elements, after checking the shapes agree. */
-export function maxAbsDifference(a: tf.Tensor | Float32Array, b: tf.Tensor | Float32Array): number {
+export function maxAbsDifference(a: tf.Tensor | ArrayLike<number>, b: tf.Tensor | ArrayLike<number>): number {
   const x = a instanceof tf.Tensor ? a.dataSync() : a;
   const y = b instanceof tf.Tensor ? b.dataSync() : b;
   if (x.length !== y.length) throw new Error(`sizes differ: ${x.length} vs ${y.length}`);
@@ -23,7 +23,7 @@ export function maxAbsDifference(a: tf.Tensor | Float32Array, b: tf.Tensor | Flo
 }
 
 /** Returns max |x| over all elements. */
-export function maxAbs(a: tf.Tensor | Float32Array): number {
+export function maxAbs(a: tf.Tensor | ArrayLike<number>): number {
   const x = a instanceof tf.Tensor ? a.dataSync() : a;
   let worst = 0;
   for (let i = 0; i < x.length; i++) worst = Math.max(worst, Math.abs(x[i]));
