@@ -37,8 +37,10 @@ export interface LossWeights {
 export interface TrainConfig {
   /** Run name, used in logs. */
   name: string;
-  /** Name of the network config (encoder, decoder, discriminator) in `lib/nn`. */
+  /** Name of the network config in `lib/nn` (`findConfig`), such as "CR24" or "CR24-small". */
   network: string;
+  /** Quantizer kind; its groups come from the network config. */
+  quantizer: QuantizerChoice;
   /** Seed of every random stream of the run: initialisation, data order, crops and noise. */
   seed: number;
   /** Images per update. */
@@ -69,13 +71,17 @@ export interface TrainConfig {
   logEvery: number;
 }
 
+/** Quantizers the trainer can build: GQ (the paper's), LFQ and BSQ. */
+export type QuantizerChoice = "gq" | "lfq" | "bsq";
+
 /** Fields that may change between a checkpoint and the run resuming it. */
 export const RESUMABLE_FIELDS: readonly string[] = ["checkpointEvery", "keepCheckpoints", "logEvery"];
 
 /** Defaults of every config: the official WeTok hyperparameters where they are known. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   name: "run",
-  network: "small",
+  network: "CR24-small",
+  quantizer: "gq",
   seed: 0,
   batchSize: 8,
   cropSize: 256,
@@ -87,7 +93,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
     perceptual: 1.0,
     generatorAdversarial: 0.1,
     lecam: 0.05,
-    quantizer: { commitment: 0.25, entropy: 0.1 },
+    // The VQ codebook term is 0 for the sign quantizers; weight 1 is the usual VQ-VAE choice.
+    quantizer: { commitment: 0.25, entropy: 0.1, codebook: 1.0 },
   },
   adam: { beta1: 0.5, beta2: 0.9, epsilon: 1e-8 },
   discriminatorSchedule: { kind: "constant", learningRate: 1e-4 },
@@ -119,7 +126,7 @@ export const TRAIN_CONFIGS: Readonly<Record<string, DeepPartial<TrainConfig>>> =
   // project), a faster learning rate and EMA so that a few hundred updates show progress.
   small: {
     name: "small",
-    network: "small",
+    network: "CR24-small",
     batchSize: 8,
     cropSize: 32,
     stage1: { steps: 300, schedule: { kind: "constant", learningRate: 1e-3 }, adversarial: false },
@@ -208,6 +215,9 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   requireInteger(config.batchSize, "batchSize", 1);
   requireInteger(config.cropSize, "cropSize", 1);
   requireString(config.data, "data");
+  if (!["gq", "lfq", "bsq"].includes(config.quantizer)) {
+    throw new RangeError(`invalid quantizer ${describe(config.quantizer)}: expected "gq", "lfq" or "bsq"`);
+  }
   for (const stage of ["stage1", "stage2"] as const) {
     const s = config[stage];
     requireInteger(s.steps, `${stage}.steps`, 0);
