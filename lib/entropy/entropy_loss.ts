@@ -40,6 +40,8 @@ export interface EntropyLossOptions {
   codebookWeight?: number;
   /** Working-memory budget of the exact enumerations in bytes (default 1 GiB). */
   maxBytes?: number;
+  /** Widest code the exact enumerations accept, in bits (default 32). */
+  maxCodeBits?: number;
 }
 
 /** The terms of the entropy regulariser, each a scalar in nats. */
@@ -78,7 +80,7 @@ export function entropyLoss(logits: tf.Tensor2D, options: EntropyLossOptions): E
   checkGroups(bits, groups, `entropyLoss (${method})`);
   const sampleWeight = options.sampleWeight ?? DEFAULT_SAMPLE_WEIGHT;
   const codebookWeight = options.codebookWeight ?? DEFAULT_CODEBOOK_WEIGHT;
-  const exact = { maxBytes: options.maxBytes };
+  const exact = { maxBytes: options.maxBytes, maxCodeBits: options.maxCodeBits };
 
   return tf.tidy(() => {
     let sample = perSampleEntropy(logits);

@@ -41,7 +41,16 @@ export interface ExactEntropyOptions {
    * float32). Smaller chunks lower the peak memory and add kernel calls.
    */
   chunkElements?: number;
+  /**
+   * Widest code, in bits, that the enumeration accepts (default 32). The time
+   * grows as `tokens x 2^bits`; 2^32 codes for 4,096 tokens is already about
+   * 3.5e13 floating-point operations.
+   */
+  maxCodeBits?: number;
 }
+
+/** Default widest code the exact enumeration accepts, in bits. */
+export const DEFAULT_MAX_CODE_BITS = 32;
 
 /** Number of rows of `pbar` computed at once for `groups` tables of `2^m2` columns. */
 function chunkRows(groups: number, lowBits: number, highBits: number, chunkElements: number): number {
@@ -144,6 +153,14 @@ export function batchedCodeEntropies(
   const chunkElements = options.chunkElements ?? DEFAULT_CHUNK_ELEMENTS;
   if (!Number.isInteger(chunkElements) || chunkElements < 1) {
     throw new RangeError(`invalid chunkElements ${chunkElements}: expected a positive integer`);
+  }
+  const maxCodeBits = options.maxCodeBits ?? DEFAULT_MAX_CODE_BITS;
+  if (bits > maxCodeBits) {
+    throw new RangeError(
+      `exact entropy over 2^${bits} codes exceeds the limit of 2^${maxCodeBits} codes ` +
+        `(time grows as tokens x 2^bits); use more groups (group-sum or group-pooled), ` +
+        `the bitwise estimator, or raise maxCodeBits`,
+    );
   }
   const needed = exactEntropyWorkingBytes(tokens, bits, groups, chunkElements);
   if (needed > maxBytes) {

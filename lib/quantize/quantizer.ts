@@ -144,6 +144,12 @@ export abstract class DigitQuantizer implements Quantizer {
   }
 
   indicesToCodes(indices: CodeIndices): tf.Tensor4D {
+    if (indices.groups !== this.groups) {
+      throw new RangeError(
+        `${this.kind}: indices have ${indices.groups} groups per token, but this quantizer has ${this.groups}; ` +
+          `decode them with the quantizer that encoded them`,
+      );
+    }
     const digits = unpackGroupIndices(indices, this.radices);
     const [b, h, w] = indices.shape;
     return tf.tidy(() => this.digitsToCodes(tf.tensor4d(digits, [b, h, w, this.radices.length], "int32")));

@@ -16,6 +16,25 @@ import {
 } from "./quantizer.ts";
 import { stopGradient, straightThrough } from "./straight_through.ts";
 
+/**
+ * Gathers codebook rows `[tokens, d]`. Stock `gather` fails in backprop when
+ * its int32 indices depend on a differentiated variable (here through the
+ * nearest-neighbour search), because tfjs requires float32 gradients for
+ * every input; this version returns a float32 zero gradient for the indices.
+ */
+function gatherCodewords(codebook: tf.Tensor2D, index: tf.Tensor1D): tf.Tensor2D {
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [table, rows] = args as [tf.Tensor2D, tf.Tensor1D];
+    const value = tf.gather(table, rows);
+    const gradFunc = (dy: tf.Tensor) => {
+      const selector = tf.oneHot(rows, table.shape[0], 1, 0, "float32") as tf.Tensor2D;
+      return [tf.matMul(selector, dy as tf.Tensor2D, true, false), tf.zeros(rows.shape, "float32")];
+    };
+    return { value, gradFunc };
+  });
+  return op(codebook, index) as tf.Tensor2D;
+}
+
 /** Options of {@link VqQuantizer}. */
 export interface VqOptions extends CommonQuantizerOptions {
   /** Channels `d` of the latent and of each codeword. */
@@ -26,7 +45,7 @@ export interface VqOptions extends CommonQuantizerOptions {
   rng: Rng;
   /** Weight `beta` of the commitment loss in `total` (default 0.25). */
   commitmentWeight?: number;
-  /** Name of the codebook variable (default "quantize/codebook"). */
+  /** Name of the codebook variable, unique among live variables (default: a name tfjs generates). */
   name?: string;
 }
 
@@ -60,7 +79,7 @@ export class VqQuantizer extends DigitQuantizer {
     this.checkFinite = options.checkFinite ?? true;
     const bound = 1 / codebookSize;
     const init = options.rng.uniformArray(codebookSize * dim, -bound, bound);
-    this.codebook = tf.variable(tf.tensor2d(init, [codebookSize, dim]), true, options.name ?? "quantize/codebook");
+    this.codebook = tf.variable(tf.tensor2d(init, [codebookSize, dim]), true, options.name);
   }
 
   /** Codewords `K`. */
@@ -91,7 +110,7 @@ export class VqQuantizer extends DigitQuantizer {
     const result = tf.tidy(() => {
       const flat = tf.reshape(z, [-1, this.dim]) as tf.Tensor2D;
       const index = this.#nearest(flat);
-      const chosen = tf.reshape(tf.gather(this.codebook, index), [b, h, w, this.dim]) as tf.Tensor4D;
+      const chosen = tf.reshape(gatherCodewords(this.codebook, index), [b, h, w, this.dim]) as tf.Tensor4D;
       const codes = straightThrough(z, () => tf.reshape(tf.gather(this.codebook, index), [b, h, w, this.dim]));
       const codebook = tf.mean(tf.squaredDifference(stopGradient(z), chosen)) as tf.Scalar;
       const commitment = tf.mean(tf.squaredDifference(z, stopGradient(chosen))) as tf.Scalar;

@@ -86,6 +86,14 @@ Deno.test("exactCodebookEntropy rejects above memory budget", async () => {
   x.dispose();
 });
 
+Deno.test("exactCodebookEntropy rejects codes above 32 bits", async () => {
+  await useBackend("cpu");
+  const x = tf.zeros([1, 40]) as tf.Tensor2D;
+  assertThrows(() => exactCodebookEntropy(x), RangeError, "2^40 codes exceeds the limit of 2^32 codes");
+  assertThrows(() => exactCodebookEntropy(x, { maxCodeBits: 16 }), RangeError, "limit of 2^16 codes");
+  x.dispose();
+});
+
 Deno.test("group estimators reject non-divisor groups", async () => {
   await useBackend("cpu");
   const x = tf.zeros([3, 6]) as tf.Tensor2D;
