@@ -7,7 +7,7 @@
  * `Deno.jupyter.display(value)` shows several values from one cell.
  */
 
-/** The symbol through which Deno's Jupyter kernel asks a value for its MIME bundle. */
+/** Key of the method that Deno's Jupyter kernel calls to get a value's MIME bundle. */
 export const JUPYTER_DISPLAY: unique symbol = Symbol.for("Jupyter.display") as never;
 
 /** Map from MIME type to content, as in Jupyter's `display_data` message. */
@@ -21,8 +21,8 @@ export interface Displayable {
 
 /**
  * Wraps a MIME bundle as a value that Deno's Jupyter kernel displays.
- * @throws Error when the bundle has no `text/plain` entry, which every
- *   frontend falls back to and which `nbconvert --to markdown` prints.
+ * @throws Error when the bundle has no `text/plain` entry, the fallback of
+ *   every frontend.
  */
 export function displayable(bundle: MimeBundle): Displayable {
   if (typeof bundle["text/plain"] !== "string") {
@@ -40,12 +40,12 @@ export function mimeBundleOf(value: Displayable): MimeBundle {
   return value[JUPYTER_DISPLAY]();
 }
 
-/** Displays Markdown text (with a plain-text copy). */
+/** Wraps Markdown text for display, with the same text as the plain-text fallback. */
 export function markdown(text: string): Displayable {
   return displayable({ "text/markdown": text, "text/plain": text });
 }
 
-/** Displays an HTML fragment, with `plain` as the text shown where HTML is not rendered. */
+/** Wraps an HTML fragment for display, with `plain` shown where HTML is not rendered. */
 export function html(fragment: string, plain: string): Displayable {
   return displayable({ "text/html": fragment, "text/plain": plain });
 }

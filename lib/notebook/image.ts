@@ -31,6 +31,7 @@ export async function tensorToRgbImages(
   if (!(Number.isFinite(low) && Number.isFinite(high) && high > low)) {
     throw new Error(`invalid pixel range [${low}, ${high}]; give [black, white] with black < white`);
   }
+
   if (images.rank !== 3 && images.rank !== 4) {
     throw new Error(
       `expected NHWC images of rank 4 (or one HWC image of rank 3), got shape [${images.shape}]`,
@@ -41,6 +42,7 @@ export async function tensorToRgbImages(
   if (channels !== 1 && channels !== 3) {
     throw new Error(`expected 1 or 3 channels, got shape [${images.shape}]; select the RGB channels`);
   }
+
   const values = await images.data();
   const scale = 255 / (high - low);
   const pixels = height * width;
@@ -51,7 +53,7 @@ export async function tensorToRgbImages(
       for (let c = 0; c < 3; c++) {
         const source = (b * pixels + p) * channels + (channels === 1 ? 0 : c);
         const level = Math.round((values[source] - low) * scale);
-        data[p * 3 + c] = level < 0 ? 0 : level > 255 ? 255 : level;
+        data[p * 3 + c] = Math.min(255, Math.max(0, level));
       }
     }
     result.push({ width, height, data });

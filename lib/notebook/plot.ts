@@ -26,8 +26,8 @@ import { base64, type Displayable, displayable } from "./display.ts";
 /** Options of {@link showFigures}. */
 export interface ShowFigureOptions extends ChromiumOptions {
   /**
-   * Render the PNG fallback (default true). When Chromium is not installed the
-   * PNG is left out and the plain text says so; any other rendering failure throws.
+   * Render the PNG fallback (default true). When Chromium is not installed, the
+   * PNG is left out and the plain text states why. Any other rendering failure throws.
    */
   png?: boolean;
   /** Pixel ratio of the PNG (default 1: `width` x `height` pixels). */
