@@ -157,7 +157,7 @@ export function namedTrainConfig(name: string, overrides: unknown = {}): TrainCo
         "or a path to a JSON file",
     );
   }
-  return parseTrainConfig(mergeDeep(preset, overrides, "overrides"));
+  return mergeTrainConfig(parseTrainConfig({ extends: name }), overrides);
 }
 
 /**

@@ -57,6 +57,29 @@ export class ImageCropData implements TrainData {
     }
     return tf.tensor4d(out, [batchSize, cropSize, cropSize, 3]);
   }
+
+  /**
+   * Returns the centre `size x size` crop of every image, `[N, size, size, 3]` in
+   * [-1, 1], for evaluation on held-out images.
+   *
+   * @throws RangeError when `size` exceeds the smaller side of an image.
+   */
+  centerCrops(size: number): tf.Tensor4D {
+    const out = new Float32Array(this.images.length * size * size * 3);
+    this.images.forEach((image, n) => {
+      if (!Number.isInteger(size) || size < 1 || size > Math.min(image.width, image.height)) {
+        throw new RangeError(`centre crop ${size} is invalid for image ${n} of ${image.width}x${image.height} px`);
+      }
+      const top = Math.floor((image.height - size) / 2);
+      const left = Math.floor((image.width - size) / 2);
+      for (let y = 0; y < size; y++) {
+        const source = ((top + y) * image.width + left) * 3;
+        const target = (n * size + y) * size * 3;
+        for (let i = 0; i < size * 3; i++) out[target + i] = image.data[source + i] * 2 - 1;
+      }
+    });
+    return tf.tensor4d(out, [this.images.length, size, size, 3]);
+  }
 }
 
 /**
