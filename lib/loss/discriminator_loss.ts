@@ -29,7 +29,7 @@ export function discriminatorLoss(
   ema: LecamEma,
   lecamWeight = LOSS_DEFAULTS.lecam,
 ): DiscriminatorLossTerms {
-  // NOTE: dataSync is not supported by the webgpu backend; there, call
+  // NOTE: the webgpu backend does not support dataSync. There, call
   // `await ema.updateFromLogits(...)` and combine the terms directly.
   const meanReal = tf.tidy(() => tf.mean(realLogits).dataSync()[0]);
   const meanFake = tf.tidy(() => tf.mean(fakeLogits).dataSync()[0]);

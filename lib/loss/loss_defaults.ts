@@ -1,7 +1,7 @@
 /**
  * Loss weights and constants of every released WeTok configuration (arXiv
- * 2508.05599; values from the official training configs and loss code), in
- * one place so experiments override them explicitly.
+ * 2508.05599, with values from the official training configs and loss code),
+ * in one place so experiments override them explicitly.
  */
 
 /** Weights and constants of the tokenizer's training losses. */

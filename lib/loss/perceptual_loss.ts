@@ -1,9 +1,10 @@
 /**
  * Perceptual loss through a frozen feature extractor, in the form of LPIPS
- * (Zhang et al., CVPR 2018): for every layer, unit-normalise each position's
- * feature vector over channels, square the difference of the two images'
- * features, weight the channels, sum over channels, average over positions,
- * then sum over layers and average over the batch.
+ * (Zhang et al., CVPR 2018). For every layer, each position's feature vector
+ * is unit-normalised over channels, and the squared difference of the two
+ * images' vectors is weighted per channel and summed over channels. The
+ * distance averages this over positions, sums over layers and averages over
+ * the batch.
  *
  * WeTok (arXiv 2508.05599) trains with LPIPS-VGG at weight 1.0. Neither VGG16
  * nor the LPIPS weights are in any package reachable here, so the extractor
@@ -22,8 +23,8 @@ export interface FeatureExtractor {
   readonly name: string;
   /**
    * Returns feature maps `[B, h_l, w_l, C_l]` for images `[B, H, W, 3]` in
-   * [-1, 1]. It must be differentiable with respect to the images; its own
-   * weights are constants that no optimizer updates.
+   * [-1, 1]. It must be differentiable with respect to the images, and its
+   * own weights are constants that no optimizer updates.
    */
   features(images: tf.Tensor4D): tf.Tensor4D[];
 }
@@ -32,7 +33,7 @@ export interface FeatureExtractor {
 export interface PerceptualLossOptions {
   /**
    * Non-negative weight per channel for every layer (LPIPS's learned `lin`
-   * layers); when unset every channel weighs 1.
+   * layers). When unset, every channel weighs 1.
    */
   channelWeights?: Float32Array[];
   /** Added to the feature norm before dividing (default 1e-10, as in LPIPS). */

@@ -6,8 +6,8 @@
  * Parity details taken from the official PyTorch code:
  * - scale = Linear(sqrt(var + 1e-6)), where `var` is the unbiased (N - 1)
  *   variance of each latent channel over the spatial positions (PyTorch's
- *   default `Tensor.var`);
- * - shift = Linear(spatial mean of each latent channel);
+ *   default `Tensor.var`).
+ * - shift = Linear(spatial mean of each latent channel).
  * - output = scale * groupNorm(x) + shift.
  */
 import { type Rng, tf } from "../engine/mod.ts";
@@ -29,7 +29,7 @@ export class AdaptiveGroupNorm {
 
   /**
    * @param latentChannels channels `d` of the quantized latent.
-   * @param channels channels of the normalised feature map; divisible by 32.
+   * @param channels channels of the normalised feature map, divisible by 32.
    * @param eps added to the group variance and to the latent variance (default 1e-6).
    */
   constructor(

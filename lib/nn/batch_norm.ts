@@ -1,8 +1,8 @@
 /**
- * Batch normalisation as PyTorch's `nn.BatchNorm2d` (momentum 0.1, eps 1e-5):
- * in training mode it normalises with the batch statistics (biased variance)
- * and updates running statistics (unbiased variance); in evaluation mode it
- * uses the running statistics.
+ * Batch normalisation as PyTorch's `nn.BatchNorm2d` (momentum 0.1, eps 1e-5).
+ * In training mode it normalises with the batch statistics (biased variance)
+ * and updates the running statistics (unbiased variance). In evaluation mode
+ * it uses the running statistics.
  */
 import { type Rng, tf } from "../engine/mod.ts";
 import type { ParameterStore } from "./parameter_store.ts";
@@ -14,8 +14,8 @@ export interface BatchNormOptions {
   /** Added to the variance (default 1e-5, PyTorch's). */
   eps?: number;
   /**
-   * Standard deviation of a normal N(1, std^2) initialisation of the scale;
-   * when unset the scale starts at 1.
+   * Standard deviation of a normal N(1, std^2) initialisation of the scale.
+   * When unset, the scale starts at 1.
    */
   weightInitStd?: number;
 }

@@ -23,8 +23,8 @@ export interface Conv2dOptions {
   /** Whether the layer has a bias (default true, as in PyTorch). */
   bias?: boolean;
   /**
-   * Standard deviation of a normal initialisation of the kernel; when unset the
-   * kernel gets PyTorch's default uniform initialisation.
+   * Standard deviation of a normal initialisation of the kernel. When unset,
+   * the kernel gets PyTorch's default uniform initialisation.
    */
   initStd?: number;
 }

@@ -9,11 +9,11 @@
  *         upsampling (3x3 conv to 4x channels, depth-to-space) except at level 0
  *     GroupNorm - swish - conv_out (3x3, with bias) -> outChannels
  *
- * A generative decoder (the paper's GD) concatenates Gaussian noise of the
- * latent's shape to the latent on the channel axis before `conv_in`; the
+ * A generative decoder (GD in the WeTok paper) concatenates Gaussian noise of
+ * the latent's shape to the latent on the channel axis before `conv_in`. The
  * adaptive group norms still see only the latent. The official code draws
- * fresh noise on each call; here the noise comes from a seeded `Rng`, a given
- * tensor, or is zero for deterministic decoding.
+ * fresh noise on each call, but here the noise comes from a seeded `Rng` or a
+ * given tensor, or is zero for deterministic decoding.
  */
 import { type Rng, tf } from "../engine/mod.ts";
 import { AdaptiveGroupNorm } from "./adaptive_group_norm.ts";

@@ -111,8 +111,8 @@ export class PatchDiscriminator {
   }
 
   /**
-   * Returns patch logits `[B, h, w, 1]` for images `[B, H, W, inChannels]`;
-   * for 256x256 inputs and the defaults, h = w = 30.
+   * Returns patch logits `[B, h, w, 1]` for images `[B, H, W, inChannels]`.
+   * For 256x256 inputs and the defaults, h = w = 30.
    *
    * @param training batch-norm mode: batch statistics and running-statistics
    *   updates when true (default, as during GAN training), running statistics when false.

@@ -5,8 +5,8 @@
  * The generative decoder's first conv reads `[latent, noise]` (2d channels).
  * Widening copies every stage-1 weight and gives the noise channels of
  * `conv_in.weight` zero kernels, as the official code does when it loads a
- * stage-1 checkpoint, so the widened decoder returns exactly the stage-1 output
- * for any noise until training moves those weights.
+ * stage-1 checkpoint. The widened decoder therefore returns exactly the
+ * stage-1 output for any noise until training moves those weights.
  */
 import { Rng, tf } from "../engine/mod.ts";
 import { Decoder } from "./decoder.ts";

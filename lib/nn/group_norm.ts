@@ -15,7 +15,7 @@ export const GROUP_NORM_EPS = 1e-6;
 /**
  * Normalises an NHWC tensor per sample and channel group, without an affine map.
  *
- * @param groups number of channel groups; must divide the channel count.
+ * @param groups number of channel groups, a divisor of the channel count.
  * @param eps added to the biased variance before the square root.
  * @throws RangeError naming the channel count when `groups` does not divide it.
  */
@@ -50,7 +50,7 @@ export class GroupNorm {
   readonly eps: number;
 
   /**
-   * @param channels channel count; must be divisible by `groups`.
+   * @param channels channel count, divisible by `groups`.
    * @param groups number of groups (default 32).
    * @param eps variance epsilon (default 1e-6).
    * @throws RangeError naming the channel count when `groups` does not divide it.

@@ -5,7 +5,7 @@
  * (arXiv 2508.05599), for example `encoder.down.0.block.1.conv1.weight` or
  * `decoder.adaptive.2.gamma.weight`, so released weights map one to one. Values
  * are kept in TensorFlow.js layout (conv kernels HWIO, linear weights
- * `[in, out]`); `torch_layout.ts` is the one place that converts from and to
+ * `[in, out]`). `torch_layout.ts` is the one place that converts from and to
  * PyTorch's layout.
  */
 import { tf } from "../engine/mod.ts";
@@ -28,7 +28,7 @@ export class ParameterStore {
   #entries = new Map<string, ParameterEntry>();
 
   /**
-   * Adds a variable holding `initial` under `name`; the store owns the variable.
+   * Adds a variable holding `initial` under `name`. The store owns the variable.
    *
    * @param trainable false for buffers that the optimizer must not update (default true).
    * @throws Error when `name` is already taken.

@@ -1,7 +1,7 @@
 /**
- * The four released WeTok configurations (arXiv 2508.05599; values from the
- * official code's configs), and small configurations of the same shape that
- * train on two CPU cores.
+ * The four released WeTok configurations (arXiv 2508.05599, with values from
+ * the official code's configs), and small configurations of the same shape
+ * that train on two CPU cores.
  *
  * Every released tokenizer uses 256 base channels, 4 residual blocks per level
  * and groups of 8 bits (`d = groups * 8`). The compression ratio is the bits

@@ -47,7 +47,7 @@ export function fromTorchLayout(tensor: HostTensor): HostTensor {
 
 /**
  * Converts a tensor from this project's layout (HWIO, `[in, out]`) to PyTorch
- * layout (OIHW, `[out, in]`); the inverse of {@link fromTorchLayout}.
+ * layout (OIHW, `[out, in]`), the inverse of {@link fromTorchLayout}.
  *
  * @throws RangeError for ranks other than 0, 1, 2 and 4.
  */

@@ -4,10 +4,10 @@
  * a JSON header mapping each state-dict name to its dtype, shape and byte
  * range, then the raw little-endian data.
  *
- * The header's `__metadata__.layout` says whether kernels are stored in this
- * project's layout (`"tfjs"`: HWIO, linear `[in, out]`) or PyTorch's
- * (`"torch"`: OIHW, linear `[out, in]`). A file without that key is read as
- * PyTorch layout, since safetensors files from PyTorch carry no such key.
+ * The header's `__metadata__.layout` records the layout of the kernels: this
+ * project's (`"tfjs"`: HWIO, linear `[in, out]`) or PyTorch's (`"torch"`:
+ * OIHW, linear `[out, in]`). A file without that key is read as PyTorch
+ * layout, because safetensors files exported from PyTorch carry no such key.
  * Only float32 (`F32`) tensors are supported.
  */
 import { atomicWrite } from "../io/atomic_write.ts";
@@ -53,6 +53,7 @@ export async function serializeWeights(
   const header: Record<string, unknown> = {
     __metadata__: { ...options.metadata, [LAYOUT_KEY]: layout },
   };
+
   const chunks: Float32Array[] = [];
   let offset = 0;
   for (const entry of store.entries()) {
@@ -67,10 +68,12 @@ export async function serializeWeights(
     chunks.push(tensor.data);
     offset += tensor.data.byteLength;
   }
+
   let json = JSON.stringify(header);
   // Pad the header with spaces so the data starts 8-byte aligned, as the format recommends.
   json += " ".repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);
+
   const out = new Uint8Array(8 + headerBytes.length + offset);
   new DataView(out.buffer).setBigUint64(0, BigInt(headerBytes.length), true);
   out.set(headerBytes, 8);
@@ -91,6 +94,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (bytes.length < 8) {
     throw new Error(`invalid safetensors data: ${bytes.length} bytes, shorter than the 8-byte header length`);
   }
+
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.length - 8) {
@@ -98,12 +102,14 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContents {
       `invalid safetensors data: header length ${headerLength} exceeds the ${bytes.length - 8} bytes after it`,
     );
   }
+
   let header: Record<string, any>;
   try {
     header = JSON.parse(new TextDecoder().decode(bytes.subarray(8, 8 + headerLength)));
   } catch (err) {
     throw new Error(`invalid safetensors header: ${(err as Error).message}`);
   }
+
   const dataStart = 8 + headerLength;
   const dataLength = bytes.length - dataStart;
   const metadata: Record<string, string> = header.__metadata__ ?? {};
@@ -173,8 +179,8 @@ export function deserializeWeights(
     }
   }
   if (mismatched.length > 0) {
-    const shown = mismatched.slice(0, 4).join(", ");
-    problems.push(mismatched.length > 4 ? `${mismatched.length} shape mismatches: ${shown}, ...` : shown);
+    const listed = mismatched.slice(0, 4).join(", ");
+    problems.push(mismatched.length > 4 ? `${mismatched.length} shape mismatches: ${listed}, ...` : listed);
   }
   if (problems.length > 0) {
     throw new Error(
@@ -197,7 +203,7 @@ export async function saveWeights(
 }
 
 /**
- * Reads a safetensors file into `store`; see {@link deserializeWeights}.
+ * Reads a safetensors file into `store` with the checks of {@link deserializeWeights}.
  *
  * @throws Error naming the path when the file cannot be read or does not match.
  */
@@ -220,6 +226,6 @@ export async function loadWeights(
 }
 
 function listNames(names: string[]): string {
-  const shown = names.slice(0, 8).map((name) => `"${name}"`).join(", ");
-  return names.length > 8 ? `${names.length} names (${shown}, ...)` : shown;
+  const quoted = names.slice(0, 8).map((name) => `"${name}"`).join(", ");
+  return names.length > 8 ? `${names.length} names (${quoted}, ...)` : quoted;
 }

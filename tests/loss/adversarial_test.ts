@@ -23,7 +23,7 @@ function scalar(t: tf.Scalar): number {
 Deno.test("hingeDiscriminatorLoss at known logits", () => {
   const real = tf.tensor([2, -0.5, 0.5]);
   const fake = tf.tensor([-2, 0, 1]);
-  // relu(1 - real) = [0, 1.5, 0.5], mean 2/3; relu(1 + fake) = [0, 1, 2], mean 1.
+  // relu(1 - real) = [0, 1.5, 0.5] has mean 2/3, and relu(1 + fake) = [0, 1, 2] mean 1.
   assertAlmostEquals(scalar(hingeDiscriminatorLoss(real, fake)), 0.5 * (2 / 3 + 1), 1e-6);
   tf.dispose([real, fake]);
 });
@@ -53,7 +53,7 @@ Deno.test("nonSaturatingGeneratorLoss stable at large logits", () => {
 Deno.test("lecamRegularization at known averages", () => {
   const real = tf.tensor([1, 3]);
   const fake = tf.tensor([-1, 2]);
-  // relu(real - 1.5)^2 = [0, 2.25], mean 1.125; relu(0.5 - fake)^2 = [2.25, 0], mean 1.125.
+  // relu(real - 1.5)^2 = [0, 2.25] and relu(0.5 - fake)^2 = [2.25, 0] each have mean 1.125.
   assertAlmostEquals(scalar(lecamRegularization(real, fake, 0.5, 1.5)), 2.25, 1e-6);
   tf.dispose([real, fake]);
 });
@@ -89,7 +89,7 @@ Deno.test("discriminatorLoss updates EMA before regularising", () => {
   const terms = discriminatorLoss(real, fake, ema, 0.05);
   // EMA after one update: real 0.5 * 2 = 1, fake 0.5 * 0.5 = 0.25.
   assertEquals(ema.getState(), { real: 1, fake: 0.25 });
-  // relu(real - 0.25)^2 = [0.5625, 7.5625]; relu(1 - fake)^2 = [4, 0].
+  // relu(real - 0.25)^2 = [0.5625, 7.5625] and relu(1 - fake)^2 = [4, 0].
   const lecam = (0.5625 + 7.5625) / 2 + 4 / 2;
   const hinge = 0.5 * ((0 + 0) / 2 + (0 + 3) / 2);
   assertAlmostEquals(scalar(terms.lecam), lecam, 1e-6);

@@ -12,8 +12,8 @@ import { initTestBackend } from "./_helpers.ts";
 
 await initTestBackend();
 
-// Full-size configs are checked by parameter count (parameter_count_test.ts);
-// building them would allocate 0.45G to 1.7G float32 parameters.
+// Full-size configs are checked by parameter count (parameter_count_test.ts),
+// because building them would allocate 0.45G to 1.7G float32 parameters.
 for (const config of Object.values(SMALL_CONFIGS)) {
   Deno.test(`Encoder and Decoder shapes for ${config.name}`, () => {
     const rng = new Rng(5);

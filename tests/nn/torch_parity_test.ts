@@ -1,13 +1,13 @@
 /**
  * Numerical parity of the networks with PyTorch. The reference outputs come
  * from tests/fixtures/nn_torch_parity.py (PyTorch 1.13, float64 forward on
- * float32 weights); the weights are loaded from PyTorch layout, so these tests
+ * float32 weights). The weights are loaded from PyTorch layout, so these tests
  * also check the OIHW-to-HWIO conversion, the state-dict names, the explicit
  * padding and the depth-to-space order.
  *
  * Tolerance: max |ours - reference| <= 1e-4 * max(1, max |reference|). On the
- * cpu backend the measured errors are 0.5e-6 to 1.3e-6 (float32 rounding);
- * TensorFlow's 'same' padding in the stride-2 convs gives about 0.2.
+ * cpu backend the measured errors are 0.5e-6 to 1.3e-6 (float32 rounding),
+ * while TensorFlow's 'same' padding in the stride-2 convs gives 1.4 on the encoder.
  */
 import { assert, assertEquals } from "@std/assert";
 import { Rng, tf } from "../../lib/engine/mod.ts";
