@@ -34,6 +34,21 @@ export interface LoadWeightsOptions {
    * By default every unexpected entry is an error.
    */
   ignoreUnexpected?: (name: string) => boolean;
+  /**
+   * Maps a store name to the name of its tensor in the file (default: the same
+   * name). {@link officialEmaName} reads the EMA weights of official checkpoints.
+   */
+  fileName?: (storeName: string) => string;
+}
+
+/**
+ * Returns the name under which official WeTok checkpoints keep the EMA copy of
+ * parameter `name`: `model_ema.` plus the name without dots, as the LitEma
+ * module of latent-diffusion stores it (`encoder.conv_in.weight` becomes
+ * `model_ema.encoderconv_inweight`).
+ */
+export function officialEmaName(name: string): string {
+  return `model_ema.${name.replaceAll(".", "")}`;
 }
 
 /** Parsed contents of a safetensors file. */
@@ -157,9 +172,11 @@ export function deserializeWeights(
     throw new Error(`invalid weight layout "${layout}": expected "tfjs" or "torch"`);
   }
   const storeNames = store.names();
-  const missing = storeNames.filter((name) => !tensors.has(name));
+  const fileName = options.fileName ?? ((name: string) => name);
+  const fileNames = new Set(storeNames.map(fileName));
+  const missing = storeNames.filter((name) => !tensors.has(fileName(name)));
   const unexpected = [...tensors.keys()].filter(
-    (name) => !store.has(name) && !(options.ignoreUnexpected?.(name) ?? false),
+    (name) => !fileNames.has(name) && !(options.ignoreUnexpected?.(name) ?? false),
   );
   const problems: string[] = [];
   if (missing.length > 0) problems.push(`missing ${listNames(missing)}`);
@@ -168,7 +185,7 @@ export function deserializeWeights(
   const converted = new Map<string, HostTensor>();
   const mismatched: string[] = [];
   for (const name of storeNames) {
-    const stored = tensors.get(name);
+    const stored = tensors.get(fileName(name));
     if (stored === undefined) continue;
     const tensor = layout === "torch" ? fromTorchLayout(stored) : stored;
     const expected = store.get(name).shape;

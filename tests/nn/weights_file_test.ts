@@ -7,6 +7,7 @@ import {
   Encoder,
   fromTorchLayout,
   loadWeights,
+  officialEmaName,
   ParameterStore,
   parseSafetensors,
   saveWeights,
@@ -137,6 +138,20 @@ Deno.test("deserializeWeights rejects unexpected unless ignored", async () => {
   assertEquals(maxAbsDifference(encoderOnly.get("encoder.conv_out.bias"), full.get("encoder.conv_out.bias")), 0);
   encoderOnly.dispose();
   full.dispose();
+});
+
+Deno.test("deserializeWeights reads renamed EMA entries", async () => {
+  const source = buildTokenizer(41);
+  const renamed = new ParameterStore();
+  for (const entry of source.entries()) renamed.add(officialEmaName(entry.name), entry.variable);
+  const bytes = await serializeWeights(renamed);
+  const target = buildTokenizer(42);
+  deserializeWeights(target, bytes, { fileName: officialEmaName });
+  assertStoresEqual(source, target);
+  assertEquals(officialEmaName("encoder.conv_in.weight"), "model_ema.encoderconv_inweight");
+  source.dispose();
+  renamed.dispose();
+  target.dispose();
 });
 
 Deno.test("parseSafetensors rejects non-F32 tensors", () => {
