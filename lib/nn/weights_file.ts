@@ -26,7 +26,7 @@ export interface SaveWeightsOptions {
 
 /** Options of {@link deserializeWeights} and {@link loadWeights}. */
 export interface LoadWeightsOptions {
-  /** Layout of the file's kernels; overrides `__metadata__.layout` when set. */
+  /** Layout of the file's kernels, which overrides `__metadata__.layout` when set. */
   layout?: WeightLayout;
   /**
    * Returns true for file entries the store does not have and that may be
@@ -46,6 +46,9 @@ export interface LoadWeightsOptions {
  * parameter `name`: `model_ema.` plus the name without dots, as the LitEma
  * module of latent-diffusion stores it (`encoder.conv_in.weight` becomes
  * `model_ema.encoderconv_inweight`).
+ *
+ * NOTE: the official EMA module's source was not available. This naming is
+ * inferred from the official loader, which matches keys such as `conv_inweight`.
  */
 export function officialEmaName(name: string): string {
   return `model_ema.${name.replaceAll(".", "")}`;
@@ -85,7 +88,7 @@ export async function serializeWeights(
   }
 
   let json = JSON.stringify(header);
-  // Pad the header with spaces so the data starts 8-byte aligned, as the format recommends.
+  // Pad the header with spaces (the format allows trailing spaces) so the data starts 8-byte aligned.
   json += " ".repeat((8 - (new TextEncoder().encode(json).length % 8)) % 8);
   const headerBytes = new TextEncoder().encode(json);
 
