@@ -3,14 +3,20 @@
  * does not register: the filter gradient of `tf.conv2d`, of fused conv and of
  * `tf.conv2dTranspose`.
  *
- * Method: the input is padded to exactly what the forward conv reads and split
- * by stride phase into a channel-major layout `[sh, sw, C_in, B, H/sh, W/sw]`
- * (two transposes of rank 3). For a chunk of about 4,096 output positions, a
- * JavaScript row copy builds the transposed patch matrix `[kh*kw*C_in, n]`,
- * and one plain matrix product with the matching rows of `dy` (`[n, C_out]`)
- * gives that chunk's share of the whole filter gradient, already in the
- * filter's `[kh, kw, C_in, C_out]` order. Chunking bounds the patch matrix to
- * `kh*kw*C_in*4096` floats and keeps each matmul operand cache-sized.
+ * Method: the input is padded to what the forward conv reads (plus one spare
+ * row per stride phase) and split by stride phase into a channel-major layout
+ * `[sh, sw, C_in, B, ph, pw]` (two transposes of rank 3). The patch matrix of
+ * filter tap `(i, j)` and channel `c` is then one contiguous run of that
+ * layout per image, if each output row is taken `pw` wide instead of
+ * `outWidth`: the extra columns read the next row's first values, and `dy` is
+ * padded with zero columns to the same width so that they add nothing. For a
+ * chunk of about 4,096 output positions, a JavaScript copy builds the
+ * transposed patch matrix `[kh*kw*C_in, n]`, and one plain matrix product with
+ * the matching rows of the padded `dy` (`[n, C_out]`) gives that chunk's share
+ * of the filter gradient, already in the filter's `[kh, kw, C_in, C_out]` order.
+ *
+ * NOTE: an Inf or NaN in `x` next to a row end also reaches the filter
+ * gradient through the zero-weighted extra columns (0 * Inf = NaN).
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { padOrCrop } from "./pad_or_crop.ts";
@@ -74,21 +80,25 @@ function filterGradient(
     );
   }
 
-  // Rows and columns read by the forward conv, rounded up to whole stride phases.
-  const phaseHeight = Math.ceil(((outHeight - 1) * sh + kh) / sh);
+  // Rows and columns read by the forward conv, in whole stride phases, plus
+  // one spare phase row for the run of the last output row to spill into.
+  const phaseHeight = Math.ceil(((outHeight - 1) * sh + kh) / sh) + 1;
   const phaseWidth = Math.ceil(((outWidth - 1) * sw + kw) / sw);
   const xp = padOrCrop(x, top, phaseHeight * sh - height - top, left, phaseWidth * sw - width - left);
   const phases = phaseSplit(xp, sh, sw, phaseHeight, phaseWidth);
 
-  const dyRows = tf.reshape(dy, [batch * outHeight * outWidth, cOut]);
-  const rowsPerChunk = Math.max(1, Math.floor(FILTER_GRAD_CHUNK_ROWS / outWidth));
+  const dyWide = tf.reshape(
+    tf.pad(dy, [[0, 0], [0, 0], [0, phaseWidth - outWidth], [0, 0]]),
+    [batch * outHeight * phaseWidth, cOut],
+  );
+  const rowsPerChunk = Math.max(1, Math.floor(FILTER_GRAD_CHUNK_ROWS / phaseWidth));
   const totalRows = batch * outHeight;
-  const geometry = { sh, sw, kh, kw, cIn, batch, phaseHeight, phaseWidth, outHeight, outWidth };
+  const geometry = { sh, sw, kh, kw, cIn, batch, phaseHeight, phaseWidth, outHeight };
   let sum: tf.Tensor | null = null;
   for (let r0 = 0; r0 < totalRows; r0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, totalRows - r0);
     const patches = toTensor<tf.Rank.R2>(transposedPatches(backend, phases, geometry, r0, rows));
-    const dyChunk = tf.slice(dyRows, [r0 * outWidth, 0], [rows * outWidth, cOut]);
+    const dyChunk = tf.slice(dyWide, [r0 * phaseWidth, 0], [rows * phaseWidth, cOut]);
     const part = tf.matMul(patches, dyChunk);
     sum = sum === null ? part : tf.add(sum, part);
   }
@@ -114,13 +124,13 @@ interface PatchGeometry {
   phaseHeight: number;
   phaseWidth: number;
   outHeight: number;
-  outWidth: number;
 }
 
 /**
- * Builds the patch matrix `[kh*kw*C_in, rows*outWidth]` for output rows
- * `r0 .. r0+rows-1` (counted over batch and height): entry `((i*kw + j)*C_in + c, p)`
- * is the input value that filter tap `(i, j)`, channel `c` multiplies at output position `p`.
+ * Builds the patch matrix `[kh*kw*C_in, rows*phaseWidth]` for output rows
+ * `r0 .. r0+rows-1` (counted over batch and height), each row `phaseWidth`
+ * wide: entry `((i*kw + j)*C_in + c, p)` is the input value that filter tap
+ * `(i, j)`, channel `c` multiplies at output position `p`.
  */
 function transposedPatches(
   backend: unknown,
@@ -130,11 +140,12 @@ function transposedPatches(
   rows: number,
 ): tf.TensorInfo {
   const wasm = asWasmBackend(backend);
-  const n = rows * g.outWidth;
-  const out = wasm.makeOutput([g.kh * g.kw * g.cIn, n], "float32");
+  const rowLength = g.phaseWidth;
+  const out = wasm.makeOutput([g.kh * g.kw * g.cIn, rows * rowLength], "float32");
   const src = wasm.typedArrayFromHeap(phases);
   const dst = wasm.typedArrayFromHeap(out);
-  const planeSize = g.batch * g.phaseHeight * g.phaseWidth;
+  const imageSize = g.phaseHeight * g.phaseWidth;
+  const planeSize = g.batch * imageSize;
   let o = 0;
   for (let i = 0; i < g.kh; i++) {
     const p = i % g.sh;
@@ -144,12 +155,16 @@ function transposedPatches(
       const bq = (j - q) / g.sw;
       for (let c = 0; c < g.cIn; c++) {
         const plane = ((p * g.sw + q) * g.cIn + c) * planeSize;
-        for (let r = r0; r < r0 + rows; r++) {
+        // One contiguous run per image that the chunk touches.
+        let r = r0;
+        while (r < r0 + rows) {
           const b = Math.floor(r / g.outHeight);
           const h = r - b * g.outHeight;
-          const start = plane + (b * g.phaseHeight + a + h) * g.phaseWidth + bq;
-          dst.set(src.subarray(start, start + g.outWidth), o);
-          o += g.outWidth;
+          const run = Math.min(g.outHeight - h, r0 + rows - r);
+          const start = plane + b * imageSize + (a + h) * rowLength + bq;
+          dst.set(src.subarray(start, start + run * rowLength), o);
+          o += run * rowLength;
+          r += run;
         }
       }
     }
