@@ -30,6 +30,14 @@ export class FieldChecker {
     return value;
   }
 
+  /** Requires true or false. */
+  boolean(value: unknown, field: string): boolean {
+    if (typeof value !== "boolean") {
+      this.fail(field, `expected true or false, got ${describe(value)}`);
+    }
+    return value;
+  }
+
   /** Requires a non-empty string. */
   string(value: unknown, field: string): string {
     if (typeof value !== "string" || value.trim() === "") {

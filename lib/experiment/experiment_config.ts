@@ -4,7 +4,8 @@
  *
  * A run's config is resolved by deep-merging, in this order: the experiment's
  * `defaults`, the scale's `overrides`, the run's `config`, and the run's
- * `at[scale]`. Objects merge key by key; arrays and other values replace.
+ * `at[scale]`. Objects merge key by key, arrays and other values replace, and
+ * `null` removes a key (such as an `entropyMethod` that FSQ does not use).
  * Each scale lists seeds, and every run is repeated once per seed.
  */
 import { ConfigError, describe, FieldChecker, isRecord } from "./config_error.ts";
@@ -28,6 +29,11 @@ export interface ScaleSpec {
   seeds: number[];
   /** Partial run config merged over the defaults at this scale. */
   overrides?: Record<string, unknown>;
+  /**
+   * Whether results at this scale can test the published claims (default true).
+   * When false, every verdict at this scale is "inconclusive".
+   */
+  testsClaims?: boolean;
 }
 
 /** One run of an experiment, before resolution. */
@@ -129,7 +135,7 @@ export function parseExperimentConfig(value: unknown, source: string): Experimen
   for (const scale of SCALES) {
     const field = `scales.${scale}`;
     const spec = check.object(scalesValue[scale], field);
-    check.keys(spec, field, ["description", "seeds", "overrides"]);
+    check.keys(spec, field, ["description", "seeds", "overrides", "testsClaims"]);
     const seeds = check.array(spec.seeds, `${field}.seeds`).map((s, i) =>
       check.integer(s, `${field}.seeds[${i}]`, 0, 2 ** 32 - 1)
     );
@@ -141,6 +147,9 @@ export function parseExperimentConfig(value: unknown, source: string): Experimen
       seeds,
       ...(spec.overrides !== undefined
         ? { overrides: check.object(spec.overrides, `${field}.overrides`) }
+        : {}),
+      ...(spec.testsClaims !== undefined
+        ? { testsClaims: check.boolean(spec.testsClaims, `${field}.testsClaims`) }
         : {}),
     };
   }
@@ -425,7 +434,10 @@ export function resolveRuns(
   return resolved;
 }
 
-/** Deep-merges `over` into a copy of `base`: objects merge key by key, everything else replaces. */
+/**
+ * Deep-merges `over` into a copy of `base`: objects merge key by key, `null`
+ * removes the key, and every other value replaces.
+ */
 export function mergeDeep(
   base: Record<string, unknown>,
   over: Record<string, unknown>,
@@ -433,9 +445,13 @@ export function mergeDeep(
   const result: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(over)) {
     const current = result[key];
-    result[key] = isRecord(current) && isRecord(value)
-      ? mergeDeep(current, value)
-      : structuredClone(value);
+    if (value === null) {
+      delete result[key];
+    } else if (isRecord(current) && isRecord(value)) {
+      result[key] = mergeDeep(current, value);
+    } else {
+      result[key] = structuredClone(value);
+    }
   }
   return result;
 }

@@ -57,9 +57,11 @@ export interface ClaimSpec {
 
 /**
  * A figure built from run results.
- * - `line`: x is a config path (such as "bits"), one trace per value of `group`.
+ * Paths (`x`, `y`, `group`) are dotted paths into a run record, such as
+ * "config.quantizer.groups" or "metrics.compressionRatio".
+ * - `line`: x is a numeric path, one trace per value of `group`.
  * - `bar`: one bar per run label.
- * - `heatmap`: x and y are config paths, colour is the metric.
+ * - `heatmap`: x and y are paths, colour is the metric.
  * - `series`: one trace per run label, y from `RunResult.series[metric]`, x the index (from 1).
  */
 export interface FigureSpec {
@@ -68,11 +70,11 @@ export interface FigureSpec {
   kind: "line" | "bar" | "heatmap" | "series";
   /** Metric key, or series key for `series`. */
   metric: string;
-  /** Config path of the x values (`line`, `heatmap`), such as "quantizer.groups". */
+  /** Record path of the x values (`line`, `heatmap`), such as "config.quantizer.groups". */
   x?: string;
-  /** Config path of the y values (`heatmap`). */
+  /** Record path of the y values (`heatmap`). */
   y?: string;
-  /** Config path whose values split traces (`line`), such as "method". */
+  /** Record path whose values split traces (`line`), such as "config.method". */
   group?: string;
   xTitle: string;
   yTitle: string;

@@ -5,3 +5,4 @@ export * from "./table.ts";
 export * from "./paper_values.ts";
 export * from "./verdict.ts";
 export * from "./comparison.ts";
+export * from "./experiment_report.ts";

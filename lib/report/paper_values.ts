@@ -169,8 +169,11 @@ export function paperClaim(key: string): PaperClaim {
   return found;
 }
 
-/** Formats a paper value for a table cell: "0.12", "~0.20" (read from a figure) or "unknown". */
+/**
+ * Formats a paper value with its unit for a table cell: "0.12 rFID",
+ * "~0.2 rFID" (read from a figure) or "unknown".
+ */
 export function formatPaperValue(value: PaperValue | null | undefined): string {
   if (!value || value.value === null) return "unknown";
-  return `${value.approximate ? "~" : ""}${value.value}`;
+  return `${value.approximate ? "~" : ""}${value.value} ${value.unit}`;
 }

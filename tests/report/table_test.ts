@@ -107,8 +107,14 @@ Deno.test("valuesTable writes unknown paper values", () => {
     },
   ]).rows;
   assertEquals(rows[0], ["GQ 2 x 8", "rFID", "unknown", "1.5 ± 0.3536 (n=2)", "cpu"]);
-  assertEquals(rows[1], ["CR 48", "rFID", "~0.2", "failed: trainer not available yet", "smoke"]);
-  assertEquals(rows[2], ["CR 24", "rFID", "0.12", "not run", "paper"]);
+  assertEquals(rows[1], [
+    "CR 48",
+    "rFID",
+    "~0.2 rFID",
+    "failed: trainer not available yet",
+    "smoke",
+  ]);
+  assertEquals(rows[2], ["CR 24", "rFID", "0.12 rFID", "not run", "paper"]);
 });
 
 Deno.test("claimsTable lists verdict and criterion", () => {
@@ -144,8 +150,8 @@ Deno.test("paperValue rejects unknown keys", () => {
 });
 
 Deno.test("formatPaperValue marks read-off values", () => {
-  assertEquals(formatPaperValue(paperValue("zero-shot/rfid/cr192")), "~0.58");
-  assertEquals(formatPaperValue(paperValue("zero-shot/rfid/cr768")), "3.49");
+  assertEquals(formatPaperValue(paperValue("zero-shot/rfid/cr192")), "~0.58 rFID");
+  assertEquals(formatPaperValue(paperValue("memory/gq/d40")), "10.6 GB");
   assertEquals(formatPaperValue(null), "unknown");
   assert(paperValue("zero-shot/rfid/cr192").approximate);
 });

@@ -1,0 +1,225 @@
+/**
+ * Reproduces the tables and figures of WeTok (arXiv 2508.05599): runs the
+ * experiment configs under `experiments/` at one scale, skipping finished runs
+ * and resuming interrupted ones, then writes `paper-tables/<name>.md` and
+ * `.tex` and the figures under `paper-tables/figures/`.
+ *
+ *     deno task reproduce [NAME...] [--scale smoke|cpu|paper] [--backend NAME]
+ *
+ * Run `deno task reproduce --help` for every option.
+ */
+import { parseArgs } from "node:util";
+import { join, resolve } from "node:path";
+import { initBackend, parseBackendName } from "../lib/engine/mod.ts";
+import {
+  codeVersion,
+  type ExecutorsByTask,
+  type ExperimentConfig,
+  loadExperimentConfig,
+  parseScale,
+  ResultStore,
+  runExperiment,
+  type RunRecord,
+  type RunSummary,
+  unavailableExecutor,
+} from "../lib/experiment/mod.ts";
+import { runEntropyMemory } from "../lib/experiment/executors/entropy_memory.ts";
+import { atomicWrite } from "../lib/io/atomic_write.ts";
+import { errorMessage, log } from "../lib/io/log.ts";
+import {
+  buildExperimentReport,
+  checkPaperReferences,
+  type Figure,
+  type ImageFormat,
+  reportLatex,
+  reportMarkdown,
+  writeFigures,
+} from "../lib/report/mod.ts";
+
+const HELP = `Usage: deno task reproduce [NAME...] [options]
+
+Runs the experiments NAME (file stems under experiments/; default: all but the
+entropy-* study files, which belong to \`deno task entropy-study\`) and writes
+paper-tables/<name>.md and .tex with figures under paper-tables/figures/.
+
+Options:
+  --scale S          smoke (minutes, CI), cpu (2-core machine, hours) or paper (GPU); default smoke
+  --backend NAME     TensorFlow.js backend: wasm, cpu, webgpu, tensorflow (default: WETOK_BACKEND or wasm)
+  --results DIR      run records and checkpoints (default results)
+  --tables DIR       generated tables and figures (default paper-tables)
+  --report-only      run nothing; report the latest record of every run at this scale
+  --images LIST      figure images: png, svg, png,svg or none (default png)
+  --chromium PATH    Chromium binary for the images (default /usr/bin/chromium)
+  --list             list the experiments with their runs per scale, then exit
+  -h, --help         show this help
+`;
+
+const root = resolve(new URL("..", import.meta.url).pathname);
+const { values: flags, positionals: names } = parseArgs({
+  args: Deno.args,
+  allowPositionals: true,
+  options: {
+    scale: { type: "string", default: "smoke" },
+    backend: { type: "string" },
+    results: { type: "string", default: join(root, "results") },
+    tables: { type: "string", default: join(root, "paper-tables") },
+    "report-only": { type: "boolean", default: false },
+    images: { type: "string", default: "png" },
+    chromium: { type: "string", default: "/usr/bin/chromium" },
+    list: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+if (flags.help) {
+  console.log(HELP);
+  Deno.exit(0);
+}
+
+Deno.exit(
+  await main().catch((err) => {
+    log.error("reproduce failed", err);
+    return 2;
+  }),
+);
+
+/** Runs the experiments and writes the reports; returns the process exit code. */
+async function main(): Promise<number> {
+  const scale = parseScale(flags.scale!);
+  const formats = parseImageFormats(flags.images!);
+  const configs = await loadConfigs(join(root, "experiments"), names);
+
+  if (flags.list) {
+    const { resolveRuns } = await import("../lib/experiment/mod.ts");
+    for (const config of configs) {
+      const runs = resolveRuns(config, scale);
+      console.log(`${config.name}: ${config.title} (${runs.length} run(s) at scale ${scale})`);
+      for (const run of runs) console.log(`  ${run.label} seed ${run.seed} (${run.config.task})`);
+    }
+    return 0;
+  }
+
+  const store = new ResultStore(resolve(flags.results!));
+  const recordsByExperiment = new Map<string, RunRecord[]>();
+  let failed = 0;
+  let unavailable = 0;
+
+  if (flags["report-only"]) {
+    for (const config of configs) {
+      recordsByExperiment.set(config.name, await store.latest(config.name, scale));
+    }
+  } else {
+    const backend = parseBackendName(flags.backend ?? Deno.env.get("WETOK_BACKEND"));
+    await initBackend(backend);
+    const version = await codeVersion(root);
+    if (version.endsWith("-dirty")) {
+      log.warn(
+        `code version ${version}: lib/ or bin/ has uncommitted changes, so these run ids cannot be reproduced from git`,
+      );
+    }
+    const executors: ExecutorsByTask = {
+      "entropy-memory": runEntropyMemory,
+      // TODO: wire lib/train and lib/metrics here; the trainer builds only named network
+      // configs and no rFID/SSIM evaluation exists yet, so train runs cannot execute.
+      train: unavailableExecutor(
+        "train",
+        "the trainer cannot yet build arbitrary architectures and quantizers from a run config, and lib/metrics lacks rFID and SSIM",
+      ),
+    };
+    for (const config of configs) {
+      const summaries = await runExperiment(config, scale, {
+        store,
+        executors,
+        codeVersion: version,
+        backend,
+      });
+      recordsByExperiment.set(config.name, summaries.flatMap(recordOf));
+      failed += summaries.filter((s) => s.status === "failed").length;
+      unavailable += summaries.filter((s) => s.status === "unavailable").length;
+    }
+  }
+
+  const tablesDir = resolve(flags.tables!);
+  const figures: Figure[] = [];
+  for (const config of configs) {
+    const report = buildExperimentReport(config, scale, recordsByExperiment.get(config.name) ?? []);
+    await atomicWrite(
+      join(tablesDir, `${config.name}.md`),
+      reportMarkdown(report, config.description, "figures"),
+    );
+    await atomicWrite(join(tablesDir, `${config.name}.tex`), reportLatex(report));
+    figures.push(...report.figures);
+    log.info(
+      `wrote ${join(tablesDir, config.name)}.md and .tex (${report.figures.length} figure(s))`,
+    );
+  }
+  try {
+    await writeFigures(join(tablesDir, "figures"), figures, {
+      formats,
+      chromiumPath: flags.chromium,
+    });
+  } catch (err) {
+    log.error("failed to write figures", err);
+    failed++;
+  }
+
+  if (unavailable > 0) {
+    log.warn(
+      `${unavailable} run(s) could not execute yet (their task is not available); the tables show them as missing`,
+    );
+  }
+  if (failed > 0) {
+    log.error(
+      `${failed} run(s) or figure writes failed; see the errors above and the *.failed.json records`,
+    );
+    return 1;
+  }
+  return 0;
+}
+
+function recordOf(summary: RunSummary): RunRecord[] {
+  if (summary.result) return [summary.result];
+  if (summary.failure) return [summary.failure];
+  return [];
+}
+
+function parseImageFormats(value: string): ImageFormat[] {
+  if (value === "none") return [];
+  const list = value.split(",").map((f) => f.trim());
+  for (const format of list) {
+    if (format !== "png" && format !== "svg") {
+      throw new Error(`invalid --images "${value}": expected png, svg, png,svg or none`);
+    }
+  }
+  return list as ImageFormat[];
+}
+
+async function loadConfigs(dir: string, requested: string[]): Promise<ExperimentConfig[]> {
+  const available: string[] = [];
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.isFile && entry.name.endsWith(".json") && !entry.name.startsWith("entropy-")) {
+      available.push(entry.name.replace(/\.json$/, ""));
+    }
+  }
+  available.sort();
+  for (const name of requested) {
+    if (!available.includes(name)) {
+      throw new Error(
+        `unknown experiment "${name}": expected one of ${
+          available.join(", ")
+        } (files under ${dir})`,
+      );
+    }
+  }
+  const chosen = requested.length > 0 ? requested : available;
+  const configs: ExperimentConfig[] = [];
+  for (const name of chosen) {
+    try {
+      const config = await loadExperimentConfig(join(dir, `${name}.json`));
+      checkPaperReferences(config);
+      configs.push(config);
+    } catch (err) {
+      throw new Error(`invalid experiment config ${name}: ${errorMessage(err)}`, { cause: err });
+    }
+  }
+  return configs;
+}
