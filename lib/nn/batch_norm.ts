@@ -45,11 +45,14 @@ export class BatchNorm {
     const weight = options.weightInitStd === undefined
       ? tf.ones([channels])
       : rng.normalTensor([channels], 1, options.weightInitStd);
+    const bias = tf.zeros([channels]);
+    const runningMean = tf.zeros([channels]);
+    const runningVar = tf.ones([channels]);
     this.weight = store.add(`${prefix}.weight`, weight);
-    weight.dispose();
-    this.bias = store.add(`${prefix}.bias`, tf.zeros([channels]));
-    this.runningMean = store.add(`${prefix}.running_mean`, tf.zeros([channels]), false);
-    this.runningVar = store.add(`${prefix}.running_var`, tf.ones([channels]), false);
+    this.bias = store.add(`${prefix}.bias`, bias);
+    this.runningMean = store.add(`${prefix}.running_mean`, runningMean, false);
+    this.runningVar = store.add(`${prefix}.running_var`, runningVar, false);
+    tf.dispose([weight, bias, runningMean, runningVar]);
   }
 
   /**

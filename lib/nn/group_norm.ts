@@ -70,8 +70,11 @@ export class GroupNorm {
     }
     this.groups = groups;
     this.eps = eps;
-    this.weight = store.add(`${prefix}.weight`, tf.ones([channels]));
-    this.bias = store.add(`${prefix}.bias`, tf.zeros([channels]));
+    const ones = tf.ones([channels]);
+    const zeros = tf.zeros([channels]);
+    this.weight = store.add(`${prefix}.weight`, ones);
+    this.bias = store.add(`${prefix}.bias`, zeros);
+    tf.dispose([ones, zeros]);
   }
 
   /** Normalises an NHWC tensor and applies the per-channel scale and shift. */

@@ -28,7 +28,8 @@ export class ParameterStore {
   #entries = new Map<string, ParameterEntry>();
 
   /**
-   * Adds a variable holding `initial` under `name`. The store owns the variable.
+   * Adds a variable holding a copy of `initial` under `name`. The store owns
+   * the variable, and the caller still owns (and disposes) `initial`.
    *
    * @param trainable false for buffers that the optimizer must not update (default true).
    * @throws Error when `name` is already taken.
