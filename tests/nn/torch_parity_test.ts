@@ -109,7 +109,7 @@ Deno.test("generative Decoder matches PyTorch with noise", () => {
   store.dispose();
 });
 
-Deno.test("PatchDiscriminator matches PyTorch in training", () => {
+Deno.test("PatchDiscriminator matches PyTorch train and eval", () => {
   const { store, discriminator } = buildNetworks();
   tf.tidy(() => assertClose(discriminator.apply(fixture("disc_images"), true), "discriminator_output"));
   for (const index of [3, 6, 9]) {
@@ -117,5 +117,7 @@ Deno.test("PatchDiscriminator matches PyTorch in training", () => {
     assertClose(store.get(`${prefix}.running_mean`), `running_mean.${index}`);
     assertClose(store.get(`${prefix}.running_var`), `running_var.${index}`);
   }
+  // Evaluation mode uses the running statistics that the training pass updated.
+  tf.tidy(() => assertClose(discriminator.apply(fixture("disc_images"), false), "discriminator_eval_output"));
   store.dispose();
 });
