@@ -1,7 +1,8 @@
 /**
  * Engine benchmark: GFLOP/s of a 1024^2 matmul, a 3x3 conv forward, and a 3x3
- * conv forward + backward (input and filter gradients), at stride 1 and 2, on
- * each available backend, printed as one Markdown table with the machine.
+ * conv forward + backward (input and filter gradients), at stride 1 and 2.
+ * It runs on each available backend and prints one Markdown table with the
+ * machine description.
  *
  * - wasm: with the project's kernels, on [8, 64, 64, 64], 64 -> 64 channels;
  *   also the stock wasm `Conv2DBackpropInput` against the project's, for contrast.
@@ -68,10 +69,12 @@ function jobsFor(backend: BackendName, rng: Rng): Job[] {
   const x = rng.normalTensor(xShape) as tf.Tensor4D;
   const f = rng.normalTensor(fShape, 0, 0.05) as tf.Tensor4D;
   const shape = `[${xShape}] ${fShape[2]}->${fShape[3]}`;
+
   const jobs: Job[] = [];
   if (!small) {
     jobs.push({ backend, label: "matmul 1024^2", shape: "[1024,1024]x[1024,1024]", flops: 2 * 1024 ** 3, run: () => [tf.matMul(a, b)] });
   }
+
   for (const stride of [1, 2]) {
     const fwd = convFlops(xShape, fShape, stride);
     const dy = tf.onesLike(tf.conv2d(x, f, stride, "same"));
@@ -96,6 +99,7 @@ function jobsFor(backend: BackendName, rng: Rng): Job[] {
         return [y, ...grads];
       },
     });
+
     if (backend === "wasm") {
       const attrs = { inputShape: xShape, strides: stride, pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined };
       jobs.push({

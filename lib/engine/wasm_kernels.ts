@@ -19,7 +19,9 @@
  * | `Transpose`, `Sum`, `Mean`, `Max`, `Min` | stock ones, called over merged axes |
  *
  * NOTE: the depthwise conv gradients (`DepthwiseConv2dNativeBackpropFilter`
- * and `...Input`) stay unregistered on wasm; the tokenizer has no depthwise conv.
+ * and `...Input`) stay unregistered on wasm because the tokenizer has no
+ * depthwise conv. The stock `StridedSlice` stays too, and it is slow, so
+ * library code takes strided samples with a reshape and `slice` instead.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { batchMatMulKernel } from "./kernels/batch_mat_mul.ts";

@@ -1,9 +1,9 @@
 /**
- * The project's wasm `Conv2DBackpropFilter` and `Conv2DBackpropInput` on a grid
- * of awkward shapes, against the cpu backend and against finite differences:
- * stride 2, odd sizes, batch 1, one channel, 1x1 and 4x4 kernels, explicit
- * asymmetric padding, unequal strides, a kernel smaller than its stride, and
- * enough output positions to need several chunks.
+ * The project's wasm `Conv2DBackpropFilter` and `Conv2DBackpropInput` against
+ * the cpu backend and against finite differences, on a grid of awkward shapes.
+ * The grid has stride 2, odd sizes, batch 1, one channel, 1x1 and 4x4 kernels,
+ * explicit asymmetric padding, unequal strides, a kernel smaller than its
+ * stride, and enough output positions to need several chunks.
  */
 import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";

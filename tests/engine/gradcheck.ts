@@ -67,9 +67,9 @@ export function awayFromZeroInput(rng: Rng, shape: number[], margin = 0.1): Inpu
 }
 
 /**
- * Returns a float32 input of distinct values `spacing` apart in random order,
- * for max, min and argmin, whose gradients need a unique extreme; finite
- * differences need `eps < spacing / 2`.
+ * Returns a float32 input of distinct values `spacing` apart in random order.
+ * Max, min and argmin need it because their gradients need a unique extreme.
+ * Finite differences then need `eps < spacing / 2`.
  */
 export function distinctInput(rng: Rng, shape: number[], spacing = 0.05): InputSpec {
   const n = sizeOf(shape);

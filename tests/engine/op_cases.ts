@@ -26,8 +26,8 @@ export function groupNorm(x: tf.Tensor, groups: number, gamma: tf.Tensor, beta: 
 }
 
 /**
- * Straight-through estimator: the value of `q`, the gradient of `u`
- * (tfjs-core 4.22 has no `stopGradient`, so a custom gradient stands in).
+ * Straight-through estimator: the value of `q`, the gradient of `u`.
+ * tfjs-core 4.22 has no `stopGradient`, so a custom gradient replaces it.
  */
 export function straightThrough(u: tf.Tensor, q: tf.Tensor): tf.Tensor {
   const f = tf.customGrad((a, b) => ({

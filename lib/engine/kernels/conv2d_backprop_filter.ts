@@ -11,9 +11,10 @@
  * `outWidth`: the extra columns read the next row's first values, and `dy` is
  * padded with zero columns to the same width so that they add nothing. For a
  * chunk of about 4,096 output positions, a JavaScript copy builds the
- * transposed patch matrix `[kh*kw*C_in, n]`, and one plain matrix product with
- * the matching rows of the padded `dy` (`[n, C_out]`) gives that chunk's share
- * of the filter gradient, already in the filter's `[kh, kw, C_in, C_out]` order.
+ * transposed patch matrix `[kh*kw*C_in, n]`. One plain matrix product with the
+ * matching rows of the padded `dy` (`[n, C_out]`) then gives that chunk's
+ * share of the filter gradient, already in the filter's `[kh, kw, C_in, C_out]`
+ * order.
  *
  * NOTE: an Inf or NaN in `x` next to a row end also reaches the filter
  * gradient through the zero-weighted extra columns (0 * Inf = NaN).

@@ -18,8 +18,8 @@ export interface MergedTranspose {
  */
 export function mergeTransposeAxes(shape: readonly number[], perm: readonly number[]): MergedTranspose {
   // Input axes of size above 1, relabelled 0..m-1 in input order.
-  const kept = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
-  const label = new Map(kept.map((axis, j) => [axis, j]));
+  const nonUnitAxes = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
+  const label = new Map(nonUnitAxes.map((axis, j) => [axis, j]));
   const keptPerm = perm.filter((i) => shape[i] !== 1).map((i) => label.get(i)!);
   // Runs of consecutive input axes, in output order.
   const runs: number[][] = [];
@@ -29,7 +29,7 @@ export function mergeTransposeAxes(shape: readonly number[], perm: readonly numb
     else runs.push([axis]);
   }
   const byInput = runs.slice().sort((u, v) => u[0] - v[0]);
-  const mergedShape = byInput.map((run) => run.reduce((n, j) => n * shape[kept[j]], 1));
+  const mergedShape = byInput.map((run) => run.reduce((n, j) => n * shape[nonUnitAxes[j]], 1));
   const mergedPerm = runs.map((run) => byInput.indexOf(run));
   return { shape: mergedShape, perm: mergedPerm };
 }

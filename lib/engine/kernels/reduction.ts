@@ -1,8 +1,8 @@
 /**
  * `Sum`, `Mean`, `Max` and `Min` for the wasm backend: the stock kernels run
- * over merged axes. The stock kernels transpose the reduced axes to the end
- * first, so group norm's statistics over axes [1, 2, 4] of a rank-5 tensor
- * paid for a rank-5 transpose; merged, that is a rank-3 one.
+ * over merged axes. The stock kernels first transpose the reduced axes to the
+ * end. For group norm's statistics over axes [1, 2, 4] of a rank-5 tensor that
+ * was a rank-5 transpose, and over merged axes it is a rank-4 one.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { mergeReductionAxes } from "./merge_axes.ts";
