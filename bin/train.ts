@@ -32,7 +32,7 @@ Options:
                       or a JSON file (it may name a base config in "extends")
   --set JSON          JSON object merged over the config, e.g. '{"stage1":{"steps":50}}'
   --run-dir DIR       folder for checkpoints and metrics.jsonl (default runs/<config name>)
-  --cache DIR         corpus cache of "deno task corpus" (default .cache/wetok)
+  --cache DIR         corpus cache of "deno task corpus" (default: WETOK_CACHE, else .cache/wetok)
   --short-side PX     photos are shrunk by an integer factor to a short side of at
                       least PX pixels before cropping (default 4 x the crop size)
   --until STEP        stop after this many updates in total (default: the end of stage 2)
@@ -45,7 +45,7 @@ const { values } = parseArgs({
     config: { type: "string" },
     set: { type: "string" },
     "run-dir": { type: "string" },
-    cache: { type: "string", default: ".cache/wetok" },
+    cache: { type: "string" },
     "short-side": { type: "string" },
     until: { type: "string" },
     backend: { type: "string" },
@@ -72,7 +72,8 @@ const shortSide = values["short-side"] === undefined
   : positiveInteger(values["short-side"], "--short-side");
 
 await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")));
-const paths = await imagePaths(config.data, "train", values.cache!);
+const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ?? ".cache/wetok";
+const paths = await imagePaths(config.data, "train", cacheDir);
 log.info(`train ${config.name}: ${paths.length} training images from ${config.data}, short side >= ${shortSide} px`);
 const data = await ImageCropData.fromFiles(paths, shortSide);
 const streams = runStreams(config.seed);

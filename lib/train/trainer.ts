@@ -29,7 +29,7 @@ import { discriminatorObjective, type ObjectiveContext, stage1Objective, stage2O
 import { type LearningRateSchedule, scheduleFromConfig } from "./schedule.ts";
 
 /** Initial value of the LeCam running means of the real and fake logits. */
-// NOTE: the official initial value is unknown; the LeCam authors' code starts from 10 in some scripts.
+// NOTE: the official initial value is unknown; 0 is also the start of lib/loss's LecamEma.
 export const LECAM_EMA_INIT = 0;
 
 /** Everything the trainer trains and reads. */
@@ -297,6 +297,8 @@ export class Trainer {
     record: MetricsRecord,
   ): Promise<void> {
     const adam = this.#discriminatorAdam!;
+    // NOTE: LeCam here uses the running means from before this batch; lib/loss's discriminatorLoss
+    // folds the batch in first. Which order the official code uses is unknown.
     const learningRate = scheduleFromConfig(this.config.discriminatorSchedule)(adam.step + 1);
     let terms: Record<string, tf.Scalar> = {};
     let means: tf.Scalar[] = [];
