@@ -4,6 +4,7 @@
  * `lib/` and may import any of it; nothing in `lib/` imports it.
  */
 export * from "./display.ts";
+export * from "./log_forwarding.ts";
 export * from "./image.ts";
 export * from "./plot.ts";
 export * from "./settings.ts";

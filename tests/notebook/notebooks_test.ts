@@ -12,7 +12,7 @@ const ROOT_URL = new URL("../../", import.meta.url);
 const ROOT = fileURLToPath(ROOT_URL);
 const NOTEBOOK_DIR = join(ROOT, "notebooks");
 const DENO = join(ROOT, "node_modules/.bin/deno");
-const LIB_IMPORT = /^\.\.\/lib\/[a-z_]+\/mod\.ts$/;
+const LIB_IMPORT = /^\.\.\/lib\/[a-z_]+\/[a-z][a-z0-9_]*\.ts$/;
 
 interface Cell {
   cell_type: "code" | "markdown" | "raw";
@@ -138,7 +138,7 @@ Deno.test("notebooks import lib modules only", () => {
     const specifiers = importSpecifiers(code);
     assert(specifiers.length > 0, `${path}: imports nothing from lib/`);
     for (const specifier of specifiers) {
-      assertMatch(specifier, LIB_IMPORT, `${path}: imports "${specifier}"; import ../lib/<folder>/mod.ts only`);
+      assertMatch(specifier, LIB_IMPORT, `${path}: imports "${specifier}"; import only ../lib/<folder>/<module>.ts`);
     }
     assert(!/import\.meta/.test(code), `${path}: import.meta is not available in notebook cells`);
   }
