@@ -52,18 +52,29 @@ export interface ExactEntropyOptions {
 /** Default widest code the exact enumeration accepts, in bits. */
 export const DEFAULT_MAX_CODE_BITS = 32;
 
-/** Number of rows of `pbar` computed at once for `groups` tables of `2^m2` columns. */
-function chunkRows(groups: number, lowBits: number, highBits: number, chunkElements: number): number {
-  const rows = Math.floor(chunkElements / (groups * 2 ** highBits));
+/**
+ * Rows of `pbar` computed at once: a chunk holds `rows x 2^m2` entries of
+ * `pbar` and `rows x T` entries of the low-half gradient, per group.
+ */
+function chunkRows(
+  groups: number,
+  tokens: number,
+  lowBits: number,
+  highBits: number,
+  chunkElements: number,
+): number {
+  const rows = Math.floor(chunkElements / (groups * Math.max(2 ** highBits, tokens)));
   return Math.max(1, Math.min(2 ** lowBits, rows));
 }
 
 /**
- * Estimates the working memory, in bytes, of the exact entropy of `groups`
- * distributions over `2^bits` codes from `tokens` tokens each (float32).
+ * Estimates the working memory, in bytes, of the exact entropy and its
+ * gradient for `groups` distributions over `2^bits` codes from `tokens`
+ * tokens each (float32).
  *
- * Counts the half tables `PA`, `PB`, their transposes and gradients, and the
- * `pbar` chunk with its gradient; tfjs's own temporaries add a few percent.
+ * Counts the tables alive at the peak of the backward pass (`PA^T`, `PB`,
+ * `PB^T`, the gradient of `PB^T` and one temporary of its size) and one
+ * chunk (three `pbar`-sized and three gradient-sized buffers).
  */
 export function exactEntropyWorkingBytes(
   tokens: number,
@@ -73,9 +84,10 @@ export function exactEntropyWorkingBytes(
 ): number {
   const lowBits = Math.floor(bits / 2);
   const highBits = bits - lowBits;
-  const halfTables = 4 * tokens * (2 ** lowBits + 2 ** highBits);
-  const chunk = 3 * chunkRows(groups, lowBits, highBits, chunkElements) * 2 ** highBits;
-  return 4 * groups * (halfTables + chunk);
+  const tables = tokens * (2 ** lowBits + 5 * 2 ** highBits);
+  const rows = chunkRows(groups, tokens, lowBits, highBits, chunkElements);
+  const chunk = rows * (3 * 2 ** highBits + 3 * tokens);
+  return 4 * groups * (tables + chunk);
 }
 
 /** Formats a byte count as MiB or GiB with three significant digits. */
@@ -85,55 +97,63 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * Builds the `[2w, 2^w]` selector whose first `w` rows are bit `k` of each
- * index and last `w` rows its complement, so `[logP1, logP0] @ S` sums the
- * log-probabilities of the bits of every code without cancellation.
+ * Builds the `[G, 2^w, 2w]` selector whose row `c` holds bit `k` of code `c`
+ * in column `k` and its complement in column `w + k`, so that
+ * `S @ [logP1; logP0]` sums the log-probabilities of the bits of every code
+ * without cancellation. Columns `[lo, lo + n)` of its transpose select codes.
  */
-function bitSelector(width: number): tf.Tensor2D {
+function bitSelector(groups: number, width: number): tf.Tensor3D {
   const codes = 2 ** width;
-  const values = new Float32Array(2 * width * codes);
-  for (let k = 0; k < width; k++) {
-    for (let c = 0; c < codes; c++) {
+  const values = new Float32Array(codes * 2 * width);
+  for (let c = 0; c < codes; c++) {
+    for (let k = 0; k < width; k++) {
       const bit = Math.floor(c / 2 ** k) % 2;
-      values[k * codes + c] = bit;
-      values[(width + k) * codes + c] = 1 - bit;
+      values[c * 2 * width + k] = bit;
+      values[c * 2 * width + width + k] = 1 - bit;
     }
   }
-  return tf.tensor2d(values, [2 * width, codes]);
+  return tf.tidy(() => tf.tile(tf.tensor3d(values, [1, codes, 2 * width]), [groups, 1, 1]));
 }
 
-/** Computes `P[g, t, c]` over the `2^w` codes of bits `[lo, lo + w)`, shape `[G, T, 2^w]`. */
-function halfProbabilities(
-  logP1: tf.Tensor3D,
-  logP0: tf.Tensor3D,
-  lo: number,
-  width: number,
-): tf.Tensor3D {
-  const [groups, tokens] = logP1.shape;
-  if (width === 0) return tf.ones([groups, tokens, 1]);
-  const ones = tf.slice(logP1, [0, 0, lo], [groups, tokens, width]);
-  const zeros = tf.slice(logP0, [0, 0, lo], [groups, tokens, width]);
-  const joined = tf.reshape(tf.concat([ones, zeros], 2), [groups * tokens, 2 * width]);
-  const logP = tf.matMul(joined, bitSelector(width)) as tf.Tensor2D;
-  return tf.reshape(tf.exp(logP), [groups, tokens, 2 ** width]);
+/**
+ * Computes the code-major table `P^T[g, c, t]` over the `2^w` codes of bits
+ * `[lo, lo + w)`, shape `[G, 2^w, T]`, from the bit logits `[G, T, m]`.
+ */
+function codeMajorProbabilities(logits: tf.Tensor3D, lo: number, width: number): tf.Tensor3D {
+  const [groups, tokens] = logits.shape;
+  if (width === 0) return tf.ones([groups, 1, tokens]);
+  return tf.tidy(() => {
+    const a = tf.slice(logits, [0, 0, lo], [groups, tokens, width]);
+    const joined = tf.transpose(tf.concat([logSigmoid(a), logSigmoid(tf.neg(a))], 2), [0, 2, 1]);
+    return tf.exp(tf.matMul(bitSelector(groups, width), joined)) as tf.Tensor3D;
+  });
 }
 
-/** Maps a gradient on `P` of {@link halfProbabilities} back to the bit logits of that half. */
-function halfLogitGradient(
-  gradP: tf.Tensor3D,
-  probs: tf.Tensor3D,
-  logits: tf.Tensor3D,
-  lo: number,
-  width: number,
-): tf.Tensor3D {
-  const [groups, tokens] = probs.shape;
-  const gradLogP = tf.reshape(tf.mul(gradP, probs), [groups * tokens, 2 ** width]);
-  const gradJoined = tf.matMul(gradLogP, tf.transpose(bitSelector(width)));
-  const gradOne = tf.reshape(tf.slice(gradJoined, [0, 0], [groups * tokens, width]), [groups, tokens, width]);
-  const gradZero = tf.reshape(tf.slice(gradJoined, [0, width], [groups * tokens, width]), [groups, tokens, width]);
-  const a = tf.slice(logits, [0, 0, lo], [groups, tokens, width]);
-  // d log sigmoid(a) / da = sigmoid(-a) and d log sigmoid(-a) / da = -sigmoid(a).
-  return tf.sub(tf.mul(gradOne, tf.sigmoid(tf.neg(a))), tf.mul(gradZero, tf.sigmoid(a)));
+/**
+ * Maps the gradient on the log-probabilities of the codes of one half,
+ * reduced to `[G, 2w, T]` by the selector (bit-one rows, then bit-zero rows),
+ * to the gradient on that half's bit logits `[G, T, w]`.
+ */
+function halfLogitGradient(reduced: tf.Tensor3D, logits: tf.Tensor3D, lo: number, width: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [groups, tokens] = logits.shape;
+    const perBit = tf.transpose(reduced, [0, 2, 1]);
+    const gradOne = tf.slice(perBit, [0, 0, 0], [groups, tokens, width]);
+    const gradZero = tf.slice(perBit, [0, 0, width], [groups, tokens, width]);
+    const a = tf.slice(logits, [0, 0, lo], [groups, tokens, width]);
+    // d log sigmoid(a) / da = sigmoid(-a) and d log sigmoid(-a) / da = -sigmoid(a).
+    return tf.sub(tf.mul(gradOne, tf.sigmoid(tf.neg(a))), tf.mul(gradZero, tf.sigmoid(a)));
+  });
+}
+
+/**
+ * Returns `sum + term`, kept out of the enclosing `tf.tidy` so it outlives a
+ * chunk, and disposes the old `sum`; the chunk's tidy disposes `term`.
+ */
+function accumulate(sum: tf.Tensor, term: tf.Tensor): tf.Tensor {
+  const next = tf.keep(tf.add(sum, term));
+  sum.dispose();
+  return next;
 }
 
 /**
@@ -142,7 +162,8 @@ function halfLogitGradient(
  *
  * @param logits per-bit logits `[G, T, m]`: `G` distributions, `T` tokens, `m` bits.
  * @returns `[G]` entropies, each in [0, m ln 2].
- * @throws RangeError stating the memory needed when it exceeds `maxBytes`.
+ * @throws RangeError for codes wider than `maxCodeBits`, or stating the memory
+ *   needed when it exceeds `maxBytes`.
  */
 export function batchedCodeEntropies(
   logits: tf.Tensor3D,
@@ -174,83 +195,86 @@ export function batchedCodeEntropies(
   }
   const lowBits = Math.floor(bits / 2);
   const highBits = bits - lowBits;
-  const rows = chunkRows(groups, lowBits, highBits, chunkElements);
+  const rows = chunkRows(groups, tokens, lowBits, highBits, chunkElements);
   const lowCodes = 2 ** lowBits;
-  const highCodes = 2 ** highBits;
   const invTokens = 1 / tokens;
+
+  /** Calls `visit` with consecutive row chunks of `pbar` `[G, n, 2^m2]` and their code-major low tables `[G, n, T]`. */
+  function forEachChunk(
+    lowT: tf.Tensor3D,
+    high: tf.Tensor3D,
+    visit: (pbar: tf.Tensor3D, lowChunk: tf.Tensor3D, first: number, count: number) => void,
+  ): void {
+    for (let first = 0; first < lowCodes; first += rows) {
+      const count = Math.min(rows, lowCodes - first);
+      tf.tidy(() => {
+        const lowChunk = tf.slice(lowT, [0, first, 0], [groups, count, tokens]);
+        visit(tf.mul(tf.matMul(lowChunk, high), invTokens), lowChunk, first, count);
+      });
+    }
+  }
+
+  /** Builds `PA^T` `[G, 2^m1, T]`, `PB` `[G, T, 2^m2]` and, when asked, `PB^T`. */
+  function tables(a: tf.Tensor3D, withHighT: boolean) {
+    const lowT = codeMajorProbabilities(a, 0, lowBits);
+    const highT = codeMajorProbabilities(a, lowBits, highBits);
+    const high = tf.transpose(highT, [0, 2, 1]) as tf.Tensor3D;
+    if (!withHighT) highT.dispose();
+    return { lowT, high, highT };
+  }
 
   const entropies = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const a = args[0] as tf.Tensor3D;
     const save = args[1] as tf.GradSaveFunc;
     save([a]);
-    const value = tf.tidy(() => {
-      const { lowT, high } = halfTables(a);
-      const parts: tf.Tensor[] = [];
-      for (let r0 = 0; r0 < lowCodes; r0 += rows) {
-        const n = Math.min(rows, lowCodes - r0);
-        parts.push(tf.tidy(() => {
-          const lowChunk = tf.slice(lowT, [0, r0, 0], [groups, n, tokens]);
-          const pbar = tf.mul(tf.matMul(lowChunk, high), invTokens);
-          const plogp = tf.where(tf.greater(pbar, 0), tf.mul(pbar, tf.log(pbar)), tf.zerosLike(pbar));
-          return tf.neg(tf.sum(plogp, [1, 2]));
-        }));
-      }
-      return parts.length === 1 ? parts[0] : tf.addN(parts);
+    const { lowT, high } = tables(a, false);
+    let value: tf.Tensor = tf.zeros([groups]);
+    forEachChunk(lowT, high, (pbar) => {
+      const plogp = tf.where(tf.greater(pbar, 0), tf.mul(pbar, tf.log(pbar)), tf.zerosLike(pbar));
+      value = accumulate(value, tf.neg(tf.sum(plogp, [1, 2])));
     });
+    tf.dispose([lowT, high]);
+    // The running sum is kept out of the chunks' tidy scopes; return an unkept copy.
+    const total = tf.clone(value);
+    value.dispose();
+
     const gradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [savedLogits] = saved as tf.Tensor3D[];
-      return tf.tidy(() => {
-        const { lowT, high, low, highT } = halfTables(savedLogits);
-        const scale = tf.reshape(tf.mul(dy, invTokens), [groups, 1, 1]);
-        const gradLowParts: tf.Tensor[] = [];
-        let gradHighT: tf.Tensor = tf.zeros([groups, highCodes, tokens]);
-        for (let r0 = 0; r0 < lowCodes; r0 += rows) {
-          const n = Math.min(rows, lowCodes - r0);
-          const [gradLowChunk, gradHighChunk] = tf.tidy(() => {
-            const lowChunk = tf.slice(lowT, [0, r0, 0], [groups, n, tokens]);
-            const pbar = tf.mul(tf.matMul(lowChunk, high), invTokens);
-            // dH / dpbar = -(log pbar + 1); codes with pbar = 0 get no gradient (see header).
-            const positive = tf.greater(pbar, 0);
-            const safeLog = tf.log(tf.where(positive, pbar, tf.onesLike(pbar)));
-            const g = tf.mul(tf.where(positive, tf.neg(tf.add(safeLog, 1)), tf.zerosLike(pbar)), scale);
-            return [
-              tf.matMul(g, highT),
-              tf.matMul(tf.transpose(g, [0, 2, 1]), lowChunk),
-            ];
-          });
-          gradLowParts.push(gradLowChunk);
-          const sum = tf.add(gradHighT, gradHighChunk);
-          gradHighT.dispose();
-          gradHighChunk.dispose();
-          gradHighT = sum;
+      const savedLogits = saved[0] as tf.Tensor3D;
+      const { lowT, high, highT } = tables(savedLogits, true);
+      const scale = tf.reshape(tf.mul(dy, invTokens), [groups, 1, 1]);
+      const lowSelectorT = tf.transpose(bitSelector(groups, lowBits), [0, 2, 1]);
+      let reducedLow: tf.Tensor = tf.zeros([groups, 2 * lowBits, tokens]);
+      let gradHighT: tf.Tensor = tf.zeros(highT.shape);
+      forEachChunk(lowT, high, (pbar, lowChunk, first, count) => {
+        // dH / dpbar = -(log pbar + 1); codes with pbar = 0 get no gradient (see the file header).
+        const positive = tf.greater(pbar, 0);
+        const safeLog = tf.log(tf.where(positive, pbar, tf.onesLike(pbar)));
+        const g = tf.mul(tf.where(positive, tf.neg(tf.add(safeLog, 1)), tf.zerosLike(pbar)), scale);
+        gradHighT = accumulate(gradHighT, tf.matMul(tf.transpose(g, [0, 2, 1]), lowChunk));
+        if (lowBits > 0) {
+          // Gradient on log PA for these codes, reduced to the low half's bits at once.
+          const gradLogLow = tf.mul(tf.matMul(g, highT), lowChunk);
+          const selector = tf.slice(lowSelectorT, [0, 0, first], [groups, 2 * lowBits, count]);
+          reducedLow = accumulate(reducedLow, tf.matMul(selector, gradLogLow));
         }
-        const gradLowT = gradLowParts.length === 1 ? gradLowParts[0] : tf.concat(gradLowParts, 1);
-        const gradLow = tf.transpose(gradLowT, [0, 2, 1]) as tf.Tensor3D;
-        const gradHigh = tf.transpose(gradHighT, [0, 2, 1]) as tf.Tensor3D;
-        const parts: tf.Tensor3D[] = [];
-        if (lowBits > 0) parts.push(halfLogitGradient(gradLow, low, savedLogits, 0, lowBits));
-        parts.push(halfLogitGradient(gradHigh, high, savedLogits, lowBits, highBits));
-        const grad = parts.length === 1 ? parts[0] : tf.concat(parts, 2);
-        return [grad];
       });
+      tf.dispose([lowT, high, scale, lowSelectorT]);
+      const reducedHigh = tf.tidy(() => {
+        const selectorT = tf.transpose(bitSelector(groups, highBits), [0, 2, 1]);
+        return tf.matMul(selectorT, tf.mul(gradHighT, highT));
+      });
+      tf.dispose([gradHighT, highT]);
+      const parts: tf.Tensor3D[] = [];
+      if (lowBits > 0) parts.push(halfLogitGradient(reducedLow as tf.Tensor3D, savedLogits, 0, lowBits));
+      parts.push(halfLogitGradient(reducedHigh as tf.Tensor3D, savedLogits, lowBits, highBits));
+      tf.dispose([reducedLow, reducedHigh]);
+      const grad = parts.length === 1 ? parts[0] : tf.concat(parts, 2);
+      if (parts.length > 1) tf.dispose(parts);
+      return [grad];
     };
-    return { value, gradFunc };
+    return { value: total, gradFunc };
   });
   return entropies(logits) as tf.Tensor1D;
-
-  /** Builds the half tables for logits `[G, T, m]`: `low [G,T,2^m1]`, `high [G,T,2^m2]` and transposes. */
-  function halfTables(a: tf.Tensor3D) {
-    const logP1 = logSigmoid(a);
-    const logP0 = logSigmoid(tf.neg(a));
-    const low = halfProbabilities(logP1, logP0, 0, lowBits);
-    const high = halfProbabilities(logP1, logP0, lowBits, highBits);
-    return {
-      low,
-      high,
-      lowT: tf.transpose(low, [0, 2, 1]) as tf.Tensor3D,
-      highT: tf.transpose(high, [0, 2, 1]) as tf.Tensor3D,
-    };
-  }
 }
 
 /**

@@ -4,6 +4,7 @@
  * Tolerance: 2e-4 absolute plus 2e-3 relative, from float32 rounding of
  * entropies of order 1 nat and a central-difference step of 1e-4.
  */
+import { assertEquals } from "@std/assert";
 import { Rng, tf } from "../../lib/engine/mod.ts";
 import {
   bitwiseCodebookEntropy,
@@ -103,4 +104,16 @@ Deno.test("entropyLoss gradient matches differences", async () => {
       40,
     );
   }
+});
+
+Deno.test("exactCodebookEntropy gradient leaks no tensors", async () => {
+  await useBackend("cpu");
+  const x = tf.tensor2d(correlatedLogits(new Rng(41), 9, 7), [9, 7]);
+  const before = tf.memory().numTensors;
+  for (const chunkElements of [4, 1 << 22]) {
+    const { value, grad } = tf.valueAndGrad((y: tf.Tensor) => groupSumCodebookEntropy(y as tf.Tensor2D, 1, { chunkElements }))(x);
+    tf.dispose([value, grad]);
+  }
+  assertEquals(tf.memory().numTensors, before);
+  x.dispose();
 });

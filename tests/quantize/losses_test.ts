@@ -218,3 +218,30 @@ Deno.test("LfqQuantizer total gradient matches differences", async () => {
   const expected = finiteDifferences(total, z, 1e-7);
   expected.forEach((g, i) => assertClose(gradient[i], g, `gradient ${i}`, 1e-3, 2e-3));
 });
+
+Deno.test("quantizers leak no tensors", async () => {
+  await useBackend("cpu");
+  const quantizers = [
+    new LfqQuantizer({ dim: DIM }),
+    new GqQuantizer({ dim: DIM, groups: 2, entropyMethod: "group-pooled" }),
+    new BsqQuantizer({ dim: DIM }),
+    new FsqQuantizer({ levels: [8, 5, 8, 5, 3, 2] }),
+    new VqQuantizer({ dim: DIM, codebookSize: 8, rng: new Rng(103) }),
+  ];
+  const z = tf.tensor4d(smallLatent(104), SHAPE);
+  for (const quantizer of quantizers) {
+    const before = tf.memory().numTensors;
+    const evaluation = quantizer.quantize(z);
+    const training = quantizer.quantize(z, { training: true });
+    const decoded = quantizer.indicesToCodes(await quantizer.codesToIndices(evaluation.codes));
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) => {
+      const result = quantizer.quantize(x as tf.Tensor4D, { training: true });
+      return tf.add(result.losses!.total, tf.sum(result.codes)) as tf.Scalar;
+    })(z);
+    tf.dispose([evaluation.codes, evaluation.digits, training.codes, training.digits, decoded, value, grad]);
+    tf.dispose(Object.values(training.losses!));
+    assertEquals(tf.memory().numTensors, before, `${quantizer.kind} tensors`);
+  }
+  z.dispose();
+  quantizers.forEach((q) => q.trainableVariables().forEach((v) => v.dispose()));
+});
