@@ -2,6 +2,7 @@
 export * from "./loss_defaults.ts";
 export * from "./reconstruction_loss.ts";
 export * from "./perceptual_loss.ts";
+export * from "./vgg16_features.ts";
 export * from "./generator_loss.ts";
 export * from "./hinge_loss.ts";
 export * from "./lecam.ts";

@@ -128,10 +128,17 @@ export class PerceptualLoss {
  * LPIPS state dict's `lin<k>.model.1.weight` tensors (shape `[1, C, 1, 1]`),
  * converted to float32. Returns one array per layer, in order of `k`.
  *
- * @throws Error naming the path when no `lin<k>` tensor is found or shapes are invalid.
+ * @throws Error naming the path when the file cannot be read, no `lin<k>`
+ *   tensor is found, or a shape is invalid.
  */
 export async function loadLpipsLinearWeights(path: string): Promise<Float32Array[]> {
-  const { tensors } = parseSafetensors(await Deno.readFile(path));
+  let bytes: Uint8Array;
+  try {
+    bytes = await Deno.readFile(path);
+  } catch (err) {
+    throw new Error(`failed to read LPIPS weights from ${path}: ${(err as Error).message}`);
+  }
+  const { tensors } = parseSafetensors(bytes);
   const layers: Float32Array[] = [];
   for (let k = 0;; k++) {
     const tensor = tensors.get(`lin${k}.model.1.weight`);

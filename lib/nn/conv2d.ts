@@ -27,6 +27,8 @@ export interface Conv2dOptions {
    * the kernel gets PyTorch's default uniform initialisation.
    */
   initStd?: number;
+  /** Whether optimizers may update the weights (default true); false for frozen networks. */
+  trainable?: boolean;
 }
 
 /**
@@ -84,11 +86,12 @@ export class Conv2d {
     const kernel = options.initStd === undefined
       ? torchDefaultUniform(rng, shape, fanIn)
       : normalInit(rng, shape, 0, options.initStd);
-    this.weight = store.add(`${prefix}.weight`, kernel);
+    const trainable = options.trainable ?? true;
+    this.weight = store.add(`${prefix}.weight`, kernel, trainable);
     kernel.dispose();
     if (options.bias ?? true) {
       const bias = torchDefaultUniform(rng, [outChannels], fanIn);
-      this.bias = store.add(`${prefix}.bias`, bias);
+      this.bias = store.add(`${prefix}.bias`, bias, trainable);
       bias.dispose();
     } else {
       this.bias = null;
