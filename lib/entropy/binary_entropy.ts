@@ -5,9 +5,9 @@ import { tf } from "../engine/mod.ts";
  * Computes the binary entropy `H(sigmoid(a))` elementwise, in nats.
  *
  * Uses `softplus(-|a|) + |a| * sigmoid(-|a|)`, a sum of two non-negative
- * terms, so it stays accurate and finite with a finite gradient for any finite
- * logit, including |a| around 1e8 where the probability is exactly 0 or 1 in
- * float32.
+ * terms, so value and gradient stay finite for every finite logit. That
+ * includes |a| around 4e5 (latents of 1e3 at tau 0.01), where the probability
+ * is exactly 0 or 1 in float32.
  *
  * @param logits `log p - log(1 - p)` per bit, any shape.
  * @returns entropies in nats, same shape, each in [0, ln 2].

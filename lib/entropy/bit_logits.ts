@@ -23,7 +23,7 @@ export const DEFAULT_CODEBOOK_WEIGHT = 1.0;
  * Computes LFQ per-bit logits `4 u / tau` of the soft assignment
  * `softmax_c(2 <u, c> / tau)` over `c in {-1,+1}^d`.
  *
- * @param u latent of any shape; the last axis holds the bits.
+ * @param u latent of any shape; the last axis contains the bits.
  * @param temperature `tau` (default 0.01, the official value); must be positive.
  * @returns logits of the same shape as `u`.
  */
@@ -36,7 +36,7 @@ export function lfqBitLogits<T extends tf.Tensor>(u: T, temperature = DEFAULT_TE
  * Computes BSQ per-bit logits `4 kappa u_k / sqrt(d)` (Zhao et al. 2024) for a
  * latent already projected onto the unit sphere.
  *
- * @param unitLatent unit-norm latent; the last axis holds the `d` bits.
+ * @param unitLatent unit-norm latent; the last axis contains the `d` bits.
  * @param kappa inverse temperature (default 1); must be positive.
  */
 export function bsqBitLogits<T extends tf.Tensor>(unitLatent: T, kappa = 1): T {

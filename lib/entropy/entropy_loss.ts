@@ -1,6 +1,7 @@
 /**
  * The entropy regulariser of lookup-free quantizers with a named choice of
- * codebook-entropy estimator: `L = w_s H_tok - w_b H_cb`, in nats.
+ * codebook-entropy estimator: `L = w_s H_tok - w_b H_cb`, in nats (WeTok,
+ * arXiv 2508.05599).
  */
 import { tf } from "../engine/mod.ts";
 import { DEFAULT_CODEBOOK_WEIGHT, DEFAULT_SAMPLE_WEIGHT } from "./bit_logits.ts";
@@ -13,7 +14,7 @@ import { perSampleEntropy } from "./per_sample_entropy.ts";
 /**
  * Estimator of the codebook entropy `H(pbar)`:
  * - `exact`: `H(pbar)` over all `2^d` codes (LFQ).
- * - `group-sum`: `sum_k H(pbar_k)` over `g` groups (the paper's GQ equation).
+ * - `group-sum`: `sum_k H(pbar_k)` over `g` groups (the GQ equation of the WeTok paper).
  * - `group-pooled`: `H(mean_k pbar_k)`, what the released WeTok code computes;
  *   its per-sample term is averaged, not summed, over groups.
  * - `bitwise`: `sum_bits H(pbar_bit)` (BSQ), equal to `group-sum` with `g = d`.

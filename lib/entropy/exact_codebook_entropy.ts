@@ -53,8 +53,8 @@ export interface ExactEntropyOptions {
 export const DEFAULT_MAX_CODE_BITS = 32;
 
 /**
- * Rows of `pbar` computed at once: a chunk holds `rows x 2^m2` entries of
- * `pbar` and `rows x T` entries of the low-half gradient, per group.
+ * Returns the rows of `pbar` computed at once. A chunk contains `rows x 2^m2`
+ * entries of `pbar` and `rows x T` entries of the low-half gradient, per group.
  */
 function chunkRows(
   groups: number,
@@ -97,10 +97,9 @@ export function formatBytes(bytes: number): string {
 }
 
 /**
- * Builds the `[G, 2^w, 2w]` selector whose row `c` holds bit `k` of code `c`
- * in column `k` and its complement in column `w + k`, so that
- * `S @ [logP1; logP0]` sums the log-probabilities of the bits of every code
- * without cancellation. Columns `[lo, lo + n)` of its transpose select codes.
+ * Builds the `[G, 2^w, 2w]` selector `S`. Row `c` contains bit `k` of code `c`
+ * in column `k` and its complement in column `w + k`, so `S @ [logP1; logP0]`
+ * sums the log-probabilities of the bits of every code without cancellation.
  */
 function bitSelector(groups: number, width: number): tf.Tensor3D {
   const codes = 2 ** width;

@@ -2,7 +2,7 @@
  * Group-wise codebook entropy estimators of GQ (WeTok, arXiv 2508.05599).
  *
  * The `d` bits split into `g` consecutive groups of `m = d/g` bits: group `k`
- * holds bits `[k m, (k+1) m)`, the channel layout of the official code.
+ * contains bits `[k m, (k+1) m)`, the channel layout of the official code.
  */
 import { tf } from "../engine/mod.ts";
 import { batchedCodeEntropies, type ExactEntropyOptions } from "./exact_codebook_entropy.ts";

@@ -153,7 +153,7 @@ function halfTable(m: LogitMatrix, bitList: readonly number[], tokenOffsets: rea
   return table;
 }
 
-/** Token rows of `m`, as offsets into `m.data`, optionally pooled over groups. */
+/** Returns the offset of each token row of `m` into `m.data`. */
 function tokenOffsets(m: LogitMatrix): number[] {
   return Array.from({ length: m.tokens }, (_, t) => t * m.bits);
 }

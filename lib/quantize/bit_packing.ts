@@ -3,9 +3,9 @@
  *
  * Bit order: `lsb-first` puts bit `j` of a code at weight `2^j`, the order of
  * the official WeTok code (`index = sum_j 2^j bit_j`); `msb-first` puts it at
- * `2^(w-1-j)`. Packing uses multiplication by powers of two, never 32-bit
- * bitwise operators, so a `number` index is exact for widths up to 53 bits;
- * the `BigInt` variants are exact for every width.
+ * `2^(w-1-j)`. Packing multiplies by powers of two and uses no 32-bit
+ * bitwise operators, so a `number` index is exact for widths up to 53 bits.
+ * The `BigInt` variants are exact for every width.
  *
  * Bits follow signs: a latent value `u > 0` gives bit 1 (code +1), and
  * `u <= 0`, zero included, gives bit 0 (code -1).
@@ -14,7 +14,7 @@
 /** Order of the bits inside an index; `lsb-first` is the official WeTok order. */
 export type BitOrder = "lsb-first" | "msb-first";
 
-/** Widest index, in bits, that a float64 `number` holds exactly (2^53). */
+/** Widest index, in bits, that a float64 `number` represents exactly (2^53). */
 export const MAX_EXACT_BITS = 53;
 
 const POWERS_OF_TWO = Array.from({ length: MAX_EXACT_BITS + 1 }, (_, j) => 2 ** j);

@@ -4,8 +4,8 @@
  *
  * A token has `D` digits with radices `r_0 .. r_(D-1)` (2 for every bit of
  * LFQ, GQ and BSQ, the levels for FSQ, the codebook size for VQ). The digits
- * split into `g` consecutive groups of `D/g`; each group's index is its digits
- * in mixed radix, first digit least significant, which for bits is the
+ * split into `g` consecutive groups of `D/g`. Each group's index is its digits
+ * in mixed radix with the first digit least significant. For bits this is the
  * `lsb-first` order of the official WeTok code.
  */
 import { codeSpaceSize, unpackDigits } from "./bit_packing.ts";

@@ -1,9 +1,9 @@
 /**
  * Finite scalar quantization (FSQ, Mentzer et al. 2023, arXiv 2309.15505).
  *
- * Channel `i` is bounded to `L_i` values and rounded:
+ * Channel `i` is bounded to `L_i` values and rounded. The bound is
  * `b(z) = tanh(z + s) * h - o` with `h = (L - 1)(1 + 1e-3) / 2`, `o = 0.5` for
- * even `L` (else 0) and `s = atanh(o / h)`; the code is `round(b(z)) / floor(L/2)`
+ * even `L` (else 0) and `s = atanh(o / h)`. The code is `round(b(z)) / floor(L/2)`,
  * with a straight-through gradient through the rounding. The digit of channel
  * `i` is `round(b(z)) + floor(L/2)` in `[0, L)`, and the token index is the
  * mixed-radix number of the digits, first channel least significant.

@@ -16,8 +16,8 @@ export interface LfqOptions extends SignQuantizerOptions {
 
 /**
  * LFQ: the latent's signs are the code. In training mode, codes are
- * straight-through and the losses hold the commitment loss and the entropy
- * loss (`exact` estimator unless `entropyMethod` says otherwise).
+ * straight-through and the losses contain the commitment loss and the entropy
+ * loss, with the `exact` estimator unless `entropyMethod` selects another.
  *
  * @example
  * ```ts

@@ -90,9 +90,9 @@ export const DEFAULT_COMMITMENT_WEIGHT = 0.25;
 export const DEFAULT_ENTROPY_WEIGHT = 0.1;
 
 /**
- * Throws unless `z` is a rank-4 `[B, h, w, d]` tensor with `d = dim` and,
- * when `checkFinite`, only finite values; the message names the quantizer,
- * the shape or the first offending value and its position.
+ * Throws unless `z` is a rank-4 `[B, h, w, d]` tensor with `d = dim` and, when
+ * `checkFinite` is set, only finite values. The message names the quantizer
+ * and the shape, or the first non-finite value and its position.
  */
 export function checkLatent(z: tf.Tensor, dim: number, name: string, checkFinite: boolean): asserts z is tf.Tensor4D {
   if (z.rank !== 4 || z.shape[3] !== dim) {

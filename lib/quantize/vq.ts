@@ -17,10 +17,10 @@ import {
 import { stopGradient, straightThrough } from "./straight_through.ts";
 
 /**
- * Gathers codebook rows `[tokens, d]`. Stock `gather` fails in backprop when
- * its int32 indices depend on a differentiated variable (here through the
- * nearest-neighbour search), because tfjs requires float32 gradients for
- * every input; this version returns a float32 zero gradient for the indices.
+ * Gathers codebook rows `[tokens, d]` with a float32 zero gradient for the
+ * indices. Stock `gather` fails in backprop when its int32 indices depend on a
+ * differentiated variable, as they do here through the nearest-neighbour
+ * search, because tfjs 4.22 requires a float32 gradient for every input.
  */
 function gatherCodewords(codebook: tf.Tensor2D, index: tf.Tensor1D): tf.Tensor2D {
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {

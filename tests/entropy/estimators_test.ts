@@ -31,7 +31,7 @@ import { assertClose, correlatedLogits, matrix, scalarValue, useBackend } from "
 
 const LN2 = Math.LN2;
 
-/** Marginal of a full table over the codes of consecutive bits `[lo, lo + width)`. */
+/** Returns the marginal of a full table over the codes of consecutive bits `[lo, lo + width)`. */
 function marginal(table: Float64Array, lo: number, width: number): Float64Array {
   const out = new Float64Array(2 ** width);
   for (let c = 0; c < table.length; c++) out[Math.floor(c / 2 ** lo) % 2 ** width] += table[c];
@@ -93,7 +93,7 @@ Deno.test("exactCodebookEntropy equals brute force", async () => {
 
 Deno.test("exactCodebookEntropy chunked equals unchunked", async () => {
   await useBackend("cpu");
-  // d = 10 splits into 2^5 x 2^5 tables; 96-element chunks hold 3 rows, so
+  // d = 10 splits into 2^5 x 2^5 tables; 96-element chunks contain 3 rows, so
   // the 32 rows take 11 chunks and the last one is short.
   const rng = new Rng(14);
   const tokens = 17;
@@ -173,10 +173,12 @@ Deno.test("nested groupings order exact below bitwise", async () => {
     assertLessOrEqual(estimates[i], estimates[i + 1] + slack, `estimates ${estimates}`);
   }
   for (const value of estimates) {
-    assert(value >= -slack && value <= bits * LN2 + slack, `estimate ${value} outside [0, d ln 2]`);
+    assert(value >= -slack, `estimate ${value} below 0`);
+    assert(value <= bits * LN2 + slack, `estimate ${value} above d ln 2`);
   }
   const pooled = scalarValue(groupPooledCodebookEntropy(x, 4));
-  assert(pooled >= -slack && pooled <= 3 * LN2 + slack, `pooled ${pooled} outside [0, 3 ln 2]`);
+  assert(pooled >= -slack, `pooled ${pooled} below 0`);
+  assert(pooled <= 3 * LN2 + slack, `pooled ${pooled} above 3 ln 2`);
   // The correlated generator makes the bitwise over-estimate strictly positive.
   assert(estimates[3] - exact > 0.1, `bitwise error ${estimates[3] - exact} not above 0.1 nats`);
   const partitions = [2, 4, 12].map((g) => consecutiveGroups(bits, g));

@@ -46,8 +46,8 @@ Deno.test("entropyLoss finite for latents times 1e3", async () => {
 
 Deno.test("entropyLoss exact at probabilities 0 and 1", async () => {
   await useBackend("cpu");
-  // sigmoid(+-1e4) is exactly 1 and 0 in float32. Half the tokens use the
-  // all-ones code, half the all-zeros code, and one bit is a fair coin.
+  // sigmoid(+-1e4) is exactly 1 and 0 in float32. Bits 0-4 are all 1 in even
+  // tokens and all 0 in odd tokens, and bit 5 is a fair coin.
   const bits = 6;
   const tokens = 4;
   const data = new Float32Array(tokens * bits);

@@ -144,7 +144,8 @@ Deno.test("FsqQuantizer codes stay on the levels", async () => {
   for (let i = 0; i < codeValues.length; i++) {
     const level = levels[i % DIM];
     const half = Math.floor(level / 2);
-    assert(digitValues[i] >= 0 && digitValues[i] < level, `digit ${digitValues[i]} outside [0, ${level})`);
+    assert(digitValues[i] >= 0, `digit ${i} is ${digitValues[i]}, below 0`);
+    assert(digitValues[i] < level, `digit ${i} is ${digitValues[i]}, not below level ${level}`);
     assertEquals(codeValues[i], (digitValues[i] - half) / half, `code ${i}`);
   }
   tf.dispose([z, codes, digits]);
@@ -243,5 +244,32 @@ Deno.test("quantizers leak no tensors", async () => {
     assertEquals(tf.memory().numTensors, before, `${quantizer.kind} tensors`);
   }
   z.dispose();
+  quantizers.forEach((q) => q.trainableVariables().forEach((v) => v.dispose()));
+});
+
+Deno.test("quantizers train an upstream variable", async () => {
+  await useBackend("cpu");
+  // An encoder stand-in: z = x * w with a trainable w, so every op between w
+  // and the losses must have a gradient.
+  const quantizers = [
+    new LfqQuantizer({ dim: DIM }),
+    new GqQuantizer({ dim: DIM, groups: 3, entropyMethod: "group-pooled" }),
+    new BsqQuantizer({ dim: DIM }),
+    new FsqQuantizer({ levels: [8, 5, 8, 5, 3, 2] }),
+    new VqQuantizer({ dim: DIM, codebookSize: 8, rng: new Rng(105) }),
+  ];
+  const x = tf.tensor4d(smallLatent(106), SHAPE);
+  const w = tf.variable(tf.fill([DIM], 1.5));
+  for (const quantizer of quantizers) {
+    const { value, grads } = tf.variableGrads(() => {
+      const result = quantizer.quantize(tf.mul(x, w) as tf.Tensor4D, { training: true });
+      return tf.add(result.losses!.total, tf.mean(result.codes)) as tf.Scalar;
+    }, [w]);
+    const gradient = grads[w.name].dataSync();
+    assert(gradient.every(Number.isFinite), `${quantizer.kind}: gradient ${gradient}`);
+    assert(gradient.some((g) => g !== 0), `${quantizer.kind}: gradient is all zero`);
+    tf.dispose([value, ...Object.values(grads)]);
+  }
+  tf.dispose([x, w]);
   quantizers.forEach((q) => q.trainableVariables().forEach((v) => v.dispose()));
 });
