@@ -61,7 +61,9 @@ export function parseCodebookEntropyMethod(method: string): CodebookEntropyMetho
     return method as CodebookEntropyMethod;
   }
   throw new RangeError(
-    `invalid codebook entropy method "${method}": expected one of ${CODEBOOK_ENTROPY_METHODS.join(", ")}`,
+    `invalid codebook entropy method "${method}": expected one of ${
+      CODEBOOK_ENTROPY_METHODS.join(", ")
+    }`,
   );
 }
 
@@ -101,7 +103,10 @@ export function entropyLoss(logits: tf.Tensor2D, options: EntropyLossOptions): E
         codebook = bitwiseCodebookEntropy(logits);
         break;
     }
-    const loss = tf.sub(tf.mul(sample, sampleWeight), tf.mul(codebook, codebookWeight)) as tf.Scalar;
+    const loss = tf.sub(
+      tf.mul(sample, sampleWeight),
+      tf.mul(codebook, codebookWeight),
+    ) as tf.Scalar;
     return { perSampleEntropy: sample, codebookEntropy: codebook, loss };
   });
 }

@@ -133,7 +133,12 @@ function codeMajorProbabilities(logits: tf.Tensor3D, lo: number, width: number):
  * reduced to `[G, 2w, T]` by the selector (bit-one rows, then bit-zero rows),
  * to the gradient on that half's bit logits `[G, T, w]`.
  */
-function halfLogitGradient(reduced: tf.Tensor3D, logits: tf.Tensor3D, lo: number, width: number): tf.Tensor3D {
+function halfLogitGradient(
+  reduced: tf.Tensor3D,
+  logits: tf.Tensor3D,
+  lo: number,
+  width: number,
+): tf.Tensor3D {
   return tf.tidy(() => {
     const [groups, tokens] = logits.shape;
     const perBit = tf.transpose(reduced, [0, 2, 1]);
@@ -264,7 +269,9 @@ export function batchedCodeEntropies(
       });
       tf.dispose([gradHighT, highT]);
       const parts: tf.Tensor3D[] = [];
-      if (lowBits > 0) parts.push(halfLogitGradient(reducedLow as tf.Tensor3D, savedLogits, 0, lowBits));
+      if (lowBits > 0) {
+        parts.push(halfLogitGradient(reducedLow as tf.Tensor3D, savedLogits, 0, lowBits));
+      }
       parts.push(halfLogitGradient(reducedHigh as tf.Tensor3D, savedLogits, lowBits, highBits));
       tf.dispose([reducedLow, reducedHigh]);
       const grad = parts.length === 1 ? parts[0] : tf.concat(parts, 2);

@@ -58,7 +58,9 @@ export function binaryEntropyOfProbability(p: number): number {
 function checkMatrix(m: LogitMatrix, name: string): void {
   const { tokens, bits, data } = m;
   if (!Number.isInteger(tokens) || !Number.isInteger(bits) || tokens < 1 || bits < 1) {
-    throw new RangeError(`${name}: invalid size ${tokens} tokens x ${bits} bits: expected positive integers`);
+    throw new RangeError(
+      `${name}: invalid size ${tokens} tokens x ${bits} bits: expected positive integers`,
+    );
   }
   if (data.length !== tokens * bits) {
     throw new RangeError(
@@ -82,7 +84,11 @@ export function perSampleEntropyRef(m: LogitMatrix): number {
  */
 export function softmaxCodeDistribution(u: ArrayLike<number>, temperature: number): Float64Array {
   const d = u.length;
-  if (d > 24) throw new RangeError(`softmaxCodeDistribution: d = ${d} is above 24; enumeration would need 2^${d} values`);
+  if (d > 24) {
+    throw new RangeError(
+      `softmaxCodeDistribution: d = ${d} is above 24; enumeration would need 2^${d} values`,
+    );
+  }
   const codes = 2 ** d;
   const logits = new Float64Array(codes);
   let max = -Infinity;
@@ -107,7 +113,11 @@ export function softmaxCodeDistribution(u: ArrayLike<number>, temperature: numbe
 export function bruteForceMeanDistribution(m: LogitMatrix): Float64Array {
   checkMatrix(m, "bruteForceMeanDistribution");
   const { tokens, bits, data } = m;
-  if (bits > 20) throw new RangeError(`bruteForceMeanDistribution: d = ${bits} is above 20; use codebookEntropyRef`);
+  if (bits > 20) {
+    throw new RangeError(
+      `bruteForceMeanDistribution: d = ${bits} is above 20; use codebookEntropyRef`,
+    );
+  }
   const codes = 2 ** bits;
   const pbar = new Float64Array(codes);
   for (let t = 0; t < tokens; t++) {
@@ -129,7 +139,11 @@ export function bruteForceCodebookEntropy(m: LogitMatrix): number {
 }
 
 /** Returns the table `P[t, c]` over the `2^w` codes of the listed bits, `w = bitList.length`. */
-function halfTable(m: LogitMatrix, bitList: readonly number[], tokenOffsets: readonly number[]): Float64Array {
+function halfTable(
+  m: LogitMatrix,
+  bitList: readonly number[],
+  tokenOffsets: readonly number[],
+): Float64Array {
   const width = bitList.length;
   const codes = 2 ** width;
   const table = new Float64Array(tokenOffsets.length * codes);
@@ -200,7 +214,9 @@ function checkBitList(m: LogitMatrix, bitList: readonly number[], name: string):
   const seen = new Set<number>();
   for (const k of bitList) {
     if (!Number.isInteger(k) || k < 0 || k >= m.bits || seen.has(k)) {
-      throw new RangeError(`${name}: invalid bit list [${bitList}] for d = ${m.bits}: expected distinct bits in [0, ${m.bits})`);
+      throw new RangeError(
+        `${name}: invalid bit list [${bitList}] for d = ${m.bits}: expected distinct bits in [0, ${m.bits})`,
+      );
     }
     seen.add(k);
   }
@@ -215,14 +231,20 @@ export function meanCodeDistribution(m: LogitMatrix, bitList?: readonly number[]
   checkMatrix(m, "meanCodeDistribution");
   const list = bitList ?? Array.from({ length: m.bits }, (_, k) => k);
   checkBitList(m, list, "meanCodeDistribution");
-  if (list.length > 26) throw new RangeError(`meanCodeDistribution: 2^${list.length} entries do not fit in memory; use codebookEntropyRef`);
+  if (list.length > 26) {
+    throw new RangeError(
+      `meanCodeDistribution: 2^${list.length} entries do not fit in memory; use codebookEntropyRef`,
+    );
+  }
   const table = new Float64Array(2 ** list.length);
   const lowCodes = 2 ** Math.floor(list.length / 2);
   const highCodes = table.length / lowCodes;
   // Blocks are [low code, high code]; the code index is low + 2^m1 * high.
   visitMeanDistribution(m, list, tokenOffsets(m), (block, first) => {
     for (let i = 0; i * highCodes < block.length; i++) {
-      for (let b = 0; b < highCodes; b++) table[first + i + lowCodes * b] = block[i * highCodes + b];
+      for (let b = 0; b < highCodes; b++) {
+        table[first + i + lowCodes * b] = block[i * highCodes + b];
+      }
     }
   });
   return table;
@@ -246,19 +268,30 @@ export function codebookEntropyRef(m: LogitMatrix, bitList?: readonly number[]):
 /** Splits `d` bits into `groups` consecutive groups of `d / groups` bits. */
 export function consecutiveGroups(bits: number, groups: number): number[][] {
   if (!Number.isInteger(groups) || groups < 1 || bits % groups !== 0) {
-    throw new RangeError(`invalid group count ${groups} for d = ${bits}: d must be divisible by the group count`);
+    throw new RangeError(
+      `invalid group count ${groups} for d = ${bits}: d must be divisible by the group count`,
+    );
   }
   const width = bits / groups;
-  return Array.from({ length: groups }, (_, k) => Array.from({ length: width }, (_, j) => k * width + j));
+  return Array.from(
+    { length: groups },
+    (_, k) => Array.from({ length: width }, (_, j) => k * width + j),
+  );
 }
 
 /** Returns the exact entropy of each group's marginal, in nats, for any partition of the bits. */
-export function groupMarginalEntropiesRef(m: LogitMatrix, partition: readonly (readonly number[])[]): number[] {
+export function groupMarginalEntropiesRef(
+  m: LogitMatrix,
+  partition: readonly (readonly number[])[],
+): number[] {
   return partition.map((bitList) => codebookEntropyRef(m, bitList));
 }
 
 /** Returns `sum_k H(pbar_k)` over the groups of `partition`, in nats. */
-export function groupSumEntropyRef(m: LogitMatrix, partition: readonly (readonly number[])[]): number {
+export function groupSumEntropyRef(
+  m: LogitMatrix,
+  partition: readonly (readonly number[])[],
+): number {
   return groupMarginalEntropiesRef(m, partition).reduce((s, h) => s + h, 0);
 }
 
@@ -266,7 +299,10 @@ export function groupSumEntropyRef(m: LogitMatrix, partition: readonly (readonly
  * Returns the total correlation `sum_k H(pbar_k) - H(pbar)` of the groups of
  * `partition`, in nats: the over-estimate of the per-group sum, never negative.
  */
-export function totalCorrelationRef(m: LogitMatrix, partition: readonly (readonly number[])[]): number {
+export function totalCorrelationRef(
+  m: LogitMatrix,
+  partition: readonly (readonly number[])[],
+): number {
   return groupSumEntropyRef(m, partition) - codebookEntropyRef(m);
 }
 

@@ -45,7 +45,9 @@ export interface SignQuantizerOptions extends CommonQuantizerOptions {
 /** Throws unless `value` is a finite number, naming the option. */
 export function checkFiniteOption(name: string, value: number, positive = false): number {
   if (!Number.isFinite(value) || (positive && value <= 0)) {
-    throw new RangeError(`invalid ${name} ${value}: expected a finite number${positive ? " above 0" : ""}`);
+    throw new RangeError(
+      `invalid ${name} ${value}: expected a finite number${positive ? " above 0" : ""}`,
+    );
   }
   return value;
 }
@@ -81,10 +83,22 @@ export abstract class SignQuantizer extends DigitQuantizer {
     this.groups = groups;
     this.radices = new Array(dim).fill(2);
     this.entropyMethod = parseCodebookEntropyMethod(options.entropyMethod ?? defaultMethod);
-    this.sampleWeight = checkFiniteOption("sampleWeight", options.sampleWeight ?? DEFAULT_SAMPLE_WEIGHT);
-    this.codebookWeight = checkFiniteOption("codebookWeight", options.codebookWeight ?? DEFAULT_CODEBOOK_WEIGHT);
-    this.entropyWeight = checkFiniteOption("entropyWeight", options.entropyWeight ?? DEFAULT_ENTROPY_WEIGHT);
-    this.commitmentWeight = checkFiniteOption("commitmentWeight", options.commitmentWeight ?? DEFAULT_COMMITMENT_WEIGHT);
+    this.sampleWeight = checkFiniteOption(
+      "sampleWeight",
+      options.sampleWeight ?? DEFAULT_SAMPLE_WEIGHT,
+    );
+    this.codebookWeight = checkFiniteOption(
+      "codebookWeight",
+      options.codebookWeight ?? DEFAULT_CODEBOOK_WEIGHT,
+    );
+    this.entropyWeight = checkFiniteOption(
+      "entropyWeight",
+      options.entropyWeight ?? DEFAULT_ENTROPY_WEIGHT,
+    );
+    this.commitmentWeight = checkFiniteOption(
+      "commitmentWeight",
+      options.commitmentWeight ?? DEFAULT_COMMITMENT_WEIGHT,
+    );
     this.maxBytes = options.maxBytes;
     this.maxCodeBits = options.maxCodeBits;
     this.checkFinite = options.checkFinite ?? true;
@@ -114,7 +128,9 @@ export abstract class SignQuantizer extends DigitQuantizer {
       const codes = straightThrough(projected, (x) => this.digitsToCodes(this.codesToDigits(x)));
       const terms = entropyLoss(this.bitLogits(tf.reshape(projected, [-1, this.dim])), {
         method: this.entropyMethod,
-        groups: this.entropyMethod === "exact" || this.entropyMethod === "bitwise" ? 1 : this.groups,
+        groups: this.entropyMethod === "exact" || this.entropyMethod === "bitwise"
+          ? 1
+          : this.groups,
         sampleWeight: this.sampleWeight,
         codebookWeight: this.codebookWeight,
         maxBytes: this.maxBytes,
@@ -123,7 +139,10 @@ export abstract class SignQuantizer extends DigitQuantizer {
       // The straight-through codes have the hard codes' values, and their tape path has a gradient;
       // codes computed directly from `projected` pass through Greater, which has none.
       const commitment = tf.mean(tf.squaredDifference(projected, stopGradient(codes))) as tf.Scalar;
-      const total = tf.add(tf.mul(terms.loss, this.entropyWeight), tf.mul(commitment, this.commitmentWeight));
+      const total = tf.add(
+        tf.mul(terms.loss, this.entropyWeight),
+        tf.mul(commitment, this.commitmentWeight),
+      );
       return {
         codes,
         digits,

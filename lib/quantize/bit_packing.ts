@@ -22,7 +22,9 @@ const POWERS_OF_TWO = Array.from({ length: MAX_EXACT_BITS + 1 }, (_, j) => 2 ** 
 function checkWidth(width: number, max: number, name: string): void {
   if (!Number.isInteger(width) || width < 1 || width > max) {
     const fix = max === MAX_EXACT_BITS ? `; use ${name}BigInt above ${MAX_EXACT_BITS} bits` : "";
-    throw new RangeError(`${name}: invalid width ${width}: expected an integer in [1, ${max}]${fix}`);
+    throw new RangeError(
+      `${name}: invalid width ${width}: expected an integer in [1, ${max}]${fix}`,
+    );
   }
 }
 
@@ -71,10 +73,16 @@ export function packBitsBigInt(bits: ArrayLike<number>, order: BitOrder = "lsb-f
  *
  * @throws RangeError unless `index` is an integer in `[0, 2^width)`.
  */
-export function unpackBits(index: number, width: number, order: BitOrder = "lsb-first"): Uint8Array {
+export function unpackBits(
+  index: number,
+  width: number,
+  order: BitOrder = "lsb-first",
+): Uint8Array {
   checkWidth(width, MAX_EXACT_BITS, "unpackBits");
   if (!Number.isInteger(index) || index < 0 || index >= POWERS_OF_TWO[width]) {
-    throw new RangeError(`unpackBits: invalid index ${index}: expected an integer in [0, 2^${width})`);
+    throw new RangeError(
+      `unpackBits: invalid index ${index}: expected an integer in [0, 2^${width})`,
+    );
   }
   const bits = new Uint8Array(width);
   let rest = index;
@@ -87,10 +95,16 @@ export function unpackBits(index: number, width: number, order: BitOrder = "lsb-
 }
 
 /** Unpacks a `bigint` index into `width` bits; see {@link unpackBits}. */
-export function unpackBitsBigInt(index: bigint, width: number, order: BitOrder = "lsb-first"): Uint8Array {
+export function unpackBitsBigInt(
+  index: bigint,
+  width: number,
+  order: BitOrder = "lsb-first",
+): Uint8Array {
   checkWidth(width, Number.MAX_SAFE_INTEGER, "unpackBitsBigInt");
   if (index < 0n || index >= 1n << BigInt(width)) {
-    throw new RangeError(`unpackBitsBigInt: invalid index ${index}: expected an integer in [0, 2^${width})`);
+    throw new RangeError(
+      `unpackBitsBigInt: invalid index ${index}: expected an integer in [0, 2^${width})`,
+    );
   }
   const bits = new Uint8Array(width);
   let rest = index;
@@ -122,7 +136,9 @@ export function codeSpaceSize(radices: readonly number[]): bigint {
   let size = 1n;
   radices.forEach((radix, j) => {
     if (!Number.isInteger(radix) || radix < 2) {
-      throw new RangeError(`invalid radix ${radix} at digit ${j}: expected an integer of at least 2`);
+      throw new RangeError(
+        `invalid radix ${radix} at digit ${j}: expected an integer of at least 2`,
+      );
     }
     size *= BigInt(radix);
   });
@@ -138,7 +154,9 @@ export function codeSpaceSize(radices: readonly number[]): bigint {
  */
 export function packDigits(digits: ArrayLike<number>, radices: readonly number[]): number {
   if (codeSpaceSize(radices) > 2n ** 53n) {
-    throw new RangeError(`packDigits: the code space of radices [${radices}] exceeds 2^53; use packDigitsBigInt`);
+    throw new RangeError(
+      `packDigits: the code space of radices [${radices}] exceeds 2^53; use packDigitsBigInt`,
+    );
   }
   checkDigitCount(digits, radices, "packDigits");
   let index = 0;
@@ -172,7 +190,9 @@ export function unpackDigits(index: number | bigint, radices: readonly number[])
   const digits = new Int32Array(radices.length);
   if (typeof index === "number") {
     if (!Number.isSafeInteger(index) || index < 0 || BigInt(index) >= size) {
-      throw new RangeError(`unpackDigits: invalid index ${index}: expected an integer in [0, ${size})`);
+      throw new RangeError(
+        `unpackDigits: invalid index ${index}: expected an integer in [0, ${size})`,
+      );
     }
     let rest = index;
     for (let j = 0; j < radices.length; j++) {
@@ -183,7 +203,9 @@ export function unpackDigits(index: number | bigint, radices: readonly number[])
     return digits;
   }
   if (index < 0n || index >= size) {
-    throw new RangeError(`unpackDigits: invalid index ${index}: expected an integer in [0, ${size})`);
+    throw new RangeError(
+      `unpackDigits: invalid index ${index}: expected an integer in [0, ${size})`,
+    );
   }
   let rest = index;
   for (let j = 0; j < radices.length; j++) {
@@ -194,7 +216,11 @@ export function unpackDigits(index: number | bigint, radices: readonly number[])
   return digits;
 }
 
-function checkDigitCount(digits: ArrayLike<number>, radices: readonly number[], name: string): void {
+function checkDigitCount(
+  digits: ArrayLike<number>,
+  radices: readonly number[],
+  name: string,
+): void {
   if (digits.length !== radices.length) {
     throw new RangeError(`${name}: got ${digits.length} digits for ${radices.length} radices`);
   }

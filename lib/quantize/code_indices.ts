@@ -39,7 +39,9 @@ export function groupRadices(radices: readonly number[], groups: number): number
   const first = radices.slice(0, width);
   for (let k = 1; k < groups; k++) {
     if (radices.slice(k * width, (k + 1) * width).some((r, j) => r !== first[j])) {
-      throw new RangeError(`groups of radices [${radices}] differ; every group needs the same radices`);
+      throw new RangeError(
+        `groups of radices [${radices}] differ; every group needs the same radices`,
+      );
     }
   }
   codeSpaceSize(first);
@@ -73,17 +75,23 @@ export function packGroupIndices(
   const groupSize = codeSpaceSize(radixOfGroup);
   const count = tokens * groups;
   const exact = groupSize <= TWO_POW_53;
-  const values: Float64Array | bigint[] = exact ? new Float64Array(count) : new Array<bigint>(count);
+  const values: Float64Array | bigint[] = exact
+    ? new Float64Array(count)
+    : new Array<bigint>(count);
   const bigRadices = radixOfGroup.map(BigInt);
   for (let i = 0; i < count; i++) {
     const base = i * width;
     if (exact) {
       let index = 0;
-      for (let j = width - 1; j >= 0; j--) index = index * radixOfGroup[j] + checkedDigit(digits, base + j, radixOfGroup[j]);
+      for (let j = width - 1; j >= 0; j--) {
+        index = index * radixOfGroup[j] + checkedDigit(digits, base + j, radixOfGroup[j]);
+      }
       (values as Float64Array)[i] = index;
     } else {
       let index = 0n;
-      for (let j = width - 1; j >= 0; j--) index = index * bigRadices[j] + BigInt(checkedDigit(digits, base + j, radixOfGroup[j]));
+      for (let j = width - 1; j >= 0; j--) {
+        index = index * bigRadices[j] + BigInt(checkedDigit(digits, base + j, radixOfGroup[j]));
+      }
       (values as bigint[])[i] = index;
     }
   }
@@ -115,11 +123,15 @@ export function unpackGroupIndices(indices: CodeIndices, radices: readonly numbe
   const tokens = indices.shape[0] * indices.shape[1] * indices.shape[2];
   const count = tokens * indices.groups;
   if (indices.values.length !== count) {
-    throw new RangeError(`indices hold ${indices.values.length} values, expected ${tokens} tokens x ${indices.groups} groups`);
+    throw new RangeError(
+      `indices hold ${indices.values.length} values, expected ${tokens} tokens x ${indices.groups} groups`,
+    );
   }
   const width = radixOfGroup.length;
   const digits = new Int32Array(count * width);
-  for (let i = 0; i < count; i++) digits.set(unpackDigits(indices.values[i], radixOfGroup), i * width);
+  for (let i = 0; i < count; i++) {
+    digits.set(unpackDigits(indices.values[i], radixOfGroup), i * width);
+  }
   return digits;
 }
 
@@ -145,7 +157,9 @@ export function jointIndices(indices: CodeIndices): Float64Array | bigint[] {
   const out = new Array<bigint>(tokens);
   for (let t = 0; t < tokens; t++) {
     let index = 0n;
-    for (let k = groups - 1; k >= 0; k--) index = index * groupSize + BigInt(values[t * groups + k]);
+    for (let k = groups - 1; k >= 0; k--) {
+      index = index * groupSize + BigInt(values[t * groups + k]);
+    }
     out[t] = index;
   }
   return out;

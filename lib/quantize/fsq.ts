@@ -44,7 +44,11 @@ export class FsqQuantizer extends DigitQuantizer {
     super();
     const levels = options.levels;
     if (!Array.isArray(levels) || levels.length === 0) {
-      throw new RangeError(`FSQ: invalid levels ${JSON.stringify(levels)}: expected a non-empty list such as [8, 8, 8, 5, 5, 5]`);
+      throw new RangeError(
+        `FSQ: invalid levels ${
+          JSON.stringify(levels)
+        }: expected a non-empty list such as [8, 8, 8, 5, 5, 5]`,
+      );
     }
     levels.forEach((level, i) => {
       if (!Number.isInteger(level) || level < 2) {
@@ -71,7 +75,10 @@ export class FsqQuantizer extends DigitQuantizer {
   #bound(z: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const shifted = tf.add(z, tf.tensor1d(this.#shifts));
-      return tf.sub(tf.mul(tf.tanh(shifted), tf.tensor1d(this.#halfLevels)), tf.tensor1d(this.#offsets));
+      return tf.sub(
+        tf.mul(tf.tanh(shifted), tf.tensor1d(this.#halfLevels)),
+        tf.tensor1d(this.#offsets),
+      );
     });
   }
 
@@ -82,7 +89,10 @@ export class FsqQuantizer extends DigitQuantizer {
       const bounded = this.#bound(z);
       const rounded = training ? straightThrough(bounded, (x) => tf.round(x)) : tf.round(bounded);
       const codes = tf.div(rounded, tf.tensor1d(this.#halfWidths)) as tf.Tensor4D;
-      const digits = tf.cast(tf.add(tf.round(bounded), tf.tensor1d(this.#halfWidths)), "int32") as tf.Tensor4D;
+      const digits = tf.cast(
+        tf.add(tf.round(bounded), tf.tensor1d(this.#halfWidths)),
+        "int32",
+      ) as tf.Tensor4D;
       return { codes, digits };
     });
     if (!training) return { codes, digits, losses: null };
@@ -100,7 +110,10 @@ export class FsqQuantizer extends DigitQuantizer {
   codesToDigits(codes: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const halfWidths = tf.tensor1d(this.#halfWidths);
-      return tf.cast(tf.round(tf.add(tf.mul(codes, halfWidths), halfWidths)), "int32") as tf.Tensor4D;
+      return tf.cast(
+        tf.round(tf.add(tf.mul(codes, halfWidths), halfWidths)),
+        "int32",
+      ) as tf.Tensor4D;
     });
   }
 

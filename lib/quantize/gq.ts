@@ -33,7 +33,11 @@ export class GqQuantizer extends SignQuantizer {
 
   constructor(options: GqOptions) {
     super(options, options.groups, "group-sum");
-    this.temperature = checkFiniteOption("temperature", options.temperature ?? DEFAULT_TEMPERATURE, true);
+    this.temperature = checkFiniteOption(
+      "temperature",
+      options.temperature ?? DEFAULT_TEMPERATURE,
+      true,
+    );
   }
 
   protected project(z: tf.Tensor4D): tf.Tensor4D {

@@ -5,7 +5,7 @@
  * codebook entropy over all `2^d` codes by default.
  */
 import { tf } from "../engine/mod.ts";
-import { lfqBitLogits, DEFAULT_TEMPERATURE } from "../entropy/mod.ts";
+import { DEFAULT_TEMPERATURE, lfqBitLogits } from "../entropy/mod.ts";
 import { checkFiniteOption, SignQuantizer, type SignQuantizerOptions } from "./_sign_quantizer.ts";
 
 /** Options of {@link LfqQuantizer}. */
@@ -33,7 +33,11 @@ export class LfqQuantizer extends SignQuantizer {
 
   constructor(options: LfqOptions) {
     super(options, 1, "exact");
-    this.temperature = checkFiniteOption("temperature", options.temperature ?? DEFAULT_TEMPERATURE, true);
+    this.temperature = checkFiniteOption(
+      "temperature",
+      options.temperature ?? DEFAULT_TEMPERATURE,
+      true,
+    );
   }
 
   protected project(z: tf.Tensor4D): tf.Tensor4D {

@@ -94,7 +94,12 @@ export const DEFAULT_ENTROPY_WEIGHT = 0.1;
  * `checkFinite` is set, only finite values. The message names the quantizer
  * and the shape, or the first non-finite value and its position.
  */
-export function checkLatent(z: tf.Tensor, dim: number, name: string, checkFinite: boolean): asserts z is tf.Tensor4D {
+export function checkLatent(
+  z: tf.Tensor,
+  dim: number,
+  name: string,
+  checkFinite: boolean,
+): asserts z is tf.Tensor4D {
   if (z.rank !== 4 || z.shape[3] !== dim) {
     throw new RangeError(
       `${name}: invalid latent of shape [${z.shape}]: expected rank 4 [B, h, w, d] with d = ${dim} (NHWC)`,
@@ -109,9 +114,16 @@ export function checkLatent(z: tf.Tensor, dim: number, name: string, checkFinite
   const values = z.dataSync();
   const at = values.findIndex((v) => !Number.isFinite(v));
   const [, h, w, d] = z.shape;
-  const position = [Math.floor(at / (h * w * d)), Math.floor(at / (w * d)) % h, Math.floor(at / d) % w, at % d];
+  const position = [
+    Math.floor(at / (h * w * d)),
+    Math.floor(at / (w * d)) % h,
+    Math.floor(at / d) % w,
+    at % d,
+  ];
   throw new RangeError(
-    `${name}: latent value ${values[at]} at [${position}] is not finite; check the encoder output ` +
+    `${name}: latent value ${
+      values[at]
+    } at [${position}] is not finite; check the encoder output ` +
       `(a diverged training step or a bad input image)`,
   );
 }
@@ -129,7 +141,9 @@ export abstract class DigitQuantizer implements Quantizer {
   async digitsToIndices(digits: tf.Tensor4D): Promise<CodeIndices> {
     const [b, h, w, count] = digits.shape;
     if (count !== this.radices.length) {
-      throw new RangeError(`${this.kind}: digits have ${count} per token, expected ${this.radices.length}`);
+      throw new RangeError(
+        `${this.kind}: digits have ${count} per token, expected ${this.radices.length}`,
+      );
     }
     return packGroupIndices(await digits.data(), [b, h, w], this.radices, this.groups);
   }
@@ -152,7 +166,9 @@ export abstract class DigitQuantizer implements Quantizer {
     }
     const digits = unpackGroupIndices(indices, this.radices);
     const [b, h, w] = indices.shape;
-    return tf.tidy(() => this.digitsToCodes(tf.tensor4d(digits, [b, h, w, this.radices.length], "int32")));
+    return tf.tidy(() =>
+      this.digitsToCodes(tf.tensor4d(digits, [b, h, w, this.radices.length], "int32"))
+    );
   }
 
   trainableVariables(): tf.Variable[] {

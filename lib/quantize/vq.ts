@@ -68,14 +68,21 @@ export class VqQuantizer extends DigitQuantizer {
     super();
     const { dim, codebookSize } = options;
     if (!Number.isInteger(dim) || dim < 1) {
-      throw new RangeError(`VQ: invalid latent channel count d = ${dim}: expected a positive integer`);
+      throw new RangeError(
+        `VQ: invalid latent channel count d = ${dim}: expected a positive integer`,
+      );
     }
     if (!Number.isInteger(codebookSize) || codebookSize < 2 || codebookSize > 2 ** 31 - 1) {
-      throw new RangeError(`VQ: invalid codebook size ${codebookSize}: expected an integer in [2, 2^31)`);
+      throw new RangeError(
+        `VQ: invalid codebook size ${codebookSize}: expected an integer in [2, 2^31)`,
+      );
     }
     this.dim = dim;
     this.radices = [codebookSize];
-    this.commitmentWeight = checkFiniteOption("commitmentWeight", options.commitmentWeight ?? DEFAULT_COMMITMENT_WEIGHT);
+    this.commitmentWeight = checkFiniteOption(
+      "commitmentWeight",
+      options.commitmentWeight ?? DEFAULT_COMMITMENT_WEIGHT,
+    );
     this.checkFinite = options.checkFinite ?? true;
     const bound = 1 / codebookSize;
     const init = options.rng.uniformArray(codebookSize * dim, -bound, bound);
@@ -110,8 +117,16 @@ export class VqQuantizer extends DigitQuantizer {
     const result = tf.tidy(() => {
       const flat = tf.reshape(z, [-1, this.dim]) as tf.Tensor2D;
       const index = this.#nearest(flat);
-      const chosen = tf.reshape(gatherCodewords(this.codebook, index), [b, h, w, this.dim]) as tf.Tensor4D;
-      const codes = straightThrough(z, () => tf.reshape(tf.gather(this.codebook, index), [b, h, w, this.dim]));
+      const chosen = tf.reshape(gatherCodewords(this.codebook, index), [
+        b,
+        h,
+        w,
+        this.dim,
+      ]) as tf.Tensor4D;
+      const codes = straightThrough(
+        z,
+        () => tf.reshape(tf.gather(this.codebook, index), [b, h, w, this.dim]),
+      );
       const codebook = tf.mean(tf.squaredDifference(stopGradient(z), chosen)) as tf.Scalar;
       const commitment = tf.mean(tf.squaredDifference(z, stopGradient(chosen))) as tf.Scalar;
       return {
@@ -132,12 +147,16 @@ export class VqQuantizer extends DigitQuantizer {
 
   codesToDigits(codes: tf.Tensor4D): tf.Tensor4D {
     const [b, h, w] = codes.shape;
-    return tf.tidy(() => tf.reshape(this.#nearest(tf.reshape(codes, [-1, this.dim])), [b, h, w, 1]));
+    return tf.tidy(() =>
+      tf.reshape(this.#nearest(tf.reshape(codes, [-1, this.dim])), [b, h, w, 1])
+    );
   }
 
   digitsToCodes(digits: tf.Tensor4D): tf.Tensor4D {
     const [b, h, w] = digits.shape;
-    return tf.tidy(() => tf.reshape(tf.gather(this.codebook, tf.reshape(digits, [-1])), [b, h, w, this.dim]));
+    return tf.tidy(() =>
+      tf.reshape(tf.gather(this.codebook, tf.reshape(digits, [-1])), [b, h, w, this.dim])
+    );
   }
 
   override trainableVariables(): tf.Variable[] {

@@ -19,7 +19,9 @@ export function correlatedLogits(rng: Rng, tokens: number, bits: number, scale =
   const direction = Array.from({ length: bits }, () => (rng.uniform() < 0.5 ? -1 : 1));
   for (let t = 0; t < tokens; t++) {
     const shared = rng.normal();
-    for (let k = 0; k < bits; k++) data[t * bits + k] = scale * (direction[k] * shared + 0.7 * rng.normal());
+    for (let k = 0; k < bits; k++) {
+      data[t * bits + k] = scale * (direction[k] * shared + 0.7 * rng.normal());
+    }
   }
   return data;
 }

@@ -47,13 +47,21 @@ Deno.test("perSampleEntropy equals full softmax", async () => {
   const u = rng.normalArray(tokens * bits, 0, 0.3);
   let expected = 0;
   for (let t = 0; t < tokens; t++) {
-    expected += entropyOfDistribution(softmaxCodeDistribution(u.subarray(t * bits, (t + 1) * bits), temperature));
+    expected += entropyOfDistribution(
+      softmaxCodeDistribution(u.subarray(t * bits, (t + 1) * bits), temperature),
+    );
   }
   expected /= tokens;
   const logits = lfqBitLogits(tf.tensor2d(u, [tokens, bits]), temperature);
   assertClose(scalarValue(perSampleEntropy(logits)), expected, "tfjs per-sample entropy");
   const logitValues = logits.dataSync();
-  assertClose(perSampleEntropyRef(matrix(logitValues, tokens, bits)), expected, "float64 per-sample entropy", 1e-10, 1e-10);
+  assertClose(
+    perSampleEntropyRef(matrix(logitValues, tokens, bits)),
+    expected,
+    "float64 per-sample entropy",
+    1e-10,
+    1e-10,
+  );
   logits.dispose();
 });
 
@@ -86,7 +94,13 @@ Deno.test("exactCodebookEntropy equals brute force", async () => {
     const expected = bruteForceCodebookEntropy(matrix(data, tokens, bits));
     const x = tf.tensor2d(data, [tokens, bits]);
     assertClose(scalarValue(exactCodebookEntropy(x)), expected, `exact, d = ${bits}`);
-    assertClose(codebookEntropyRef(matrix(data, tokens, bits)), expected, `float64 split, d = ${bits}`, 1e-10, 1e-10);
+    assertClose(
+      codebookEntropyRef(matrix(data, tokens, bits)),
+      expected,
+      `float64 split, d = ${bits}`,
+      1e-10,
+      1e-10,
+    );
     x.dispose();
   }
 });
@@ -101,7 +115,11 @@ Deno.test("exactCodebookEntropy chunked equals unchunked", async () => {
   const data = correlatedLogits(rng, tokens, bits);
   const expected = bruteForceCodebookEntropy(matrix(data, tokens, bits));
   const x = tf.tensor2d(data, [tokens, bits]);
-  assertClose(scalarValue(exactCodebookEntropy(x, { chunkElements: 96 })), expected, "exact in 11 chunks");
+  assertClose(
+    scalarValue(exactCodebookEntropy(x, { chunkElements: 96 })),
+    expected,
+    "exact in 11 chunks",
+  );
   x.dispose();
 });
 
@@ -152,8 +170,18 @@ Deno.test("group estimators equal brute-force marginals", async () => {
     const pooled = new Float64Array(2 ** width);
     for (const p of marginals) p.forEach((v, c) => (pooled[c] += v / groups));
     const pooledEntropy = entropyOfDistribution(pooled);
-    assertClose(scalarValue(groupPooledCodebookEntropy(x, groups)), pooledEntropy, `pooled, g = ${groups}`);
-    assertClose(pooledGroupEntropyRef(matrix(data, tokens, bits), groups), pooledEntropy, `float64 pooled, g = ${groups}`, 1e-10, 1e-10);
+    assertClose(
+      scalarValue(groupPooledCodebookEntropy(x, groups)),
+      pooledEntropy,
+      `pooled, g = ${groups}`,
+    );
+    assertClose(
+      pooledGroupEntropyRef(matrix(data, tokens, bits), groups),
+      pooledEntropy,
+      `float64 pooled, g = ${groups}`,
+      1e-10,
+      1e-10,
+    );
   }
   x.dispose();
 });
@@ -202,6 +230,12 @@ Deno.test("non-nested groupings are not ordered", async () => {
   const m = matrix(data, 2, 6);
   assertClose(totalCorrelationRef(m, consecutiveGroups(6, 2)), LN2, "{3,3} error", 1e-12, 1e-12);
   assertClose(totalCorrelationRef(m, consecutiveGroups(6, 3)), 0, "{2,2,2} error", 1e-12, 1e-12);
-  assertClose(groupSumEntropyRef(m, [[0, 5], [1, 4], [2, 3]]), 5 * LN2, "non-consecutive partition", 1e-12, 1e-12);
+  assertClose(
+    groupSumEntropyRef(m, [[0, 5], [1, 4], [2, 3]]),
+    5 * LN2,
+    "non-consecutive partition",
+    1e-12,
+    1e-12,
+  );
   x.dispose();
 });

@@ -39,7 +39,10 @@ function checkGradient(
   const x = tf.tensor2d(data, [TOKENS, BITS]);
   const gradient = tf.grad((y) => estimator(y as tf.Tensor2D))(x);
   const actual = gradient.dataSync();
-  const expected = finiteDifferences((p) => reference({ data: p, tokens: TOKENS, bits: BITS }), data);
+  const expected = finiteDifferences(
+    (p) => reference({ data: p, tokens: TOKENS, bits: BITS }),
+    data,
+  );
   for (let i = 0; i < expected.length; i++) {
     assertClose(actual[i], expected[i], `${label} gradient[${i}]`, 2e-4, 2e-3);
   }
@@ -59,7 +62,12 @@ Deno.test("exactCodebookEntropy gradient matches differences", async () => {
 Deno.test("exactCodebookEntropy chunked gradient matches differences", async () => {
   await useBackend("cpu");
   // 2^3 x 2^3 table in 8-element chunks: one row per chunk.
-  checkGradient("exact chunked", (x) => exactCodebookEntropy(x, { chunkElements: 8 }), (m) => codebookEntropyRef(m), 23);
+  checkGradient(
+    "exact chunked",
+    (x) => exactCodebookEntropy(x, { chunkElements: 8 }),
+    (m) => codebookEntropyRef(m),
+    23,
+  );
 });
 
 Deno.test("groupSumCodebookEntropy gradient matches differences", async () => {
@@ -76,7 +84,12 @@ Deno.test("groupSumCodebookEntropy gradient matches differences", async () => {
 
 Deno.test("groupPooledCodebookEntropy gradient matches differences", async () => {
   await useBackend("cpu");
-  checkGradient("pooled g = 3", (x) => groupPooledCodebookEntropy(x, 3), (m) => pooledGroupEntropyRef(m, 3), 31);
+  checkGradient(
+    "pooled g = 3",
+    (x) => groupPooledCodebookEntropy(x, 3),
+    (m) => pooledGroupEntropyRef(m, 3),
+    31,
+  );
 });
 
 Deno.test("bitwiseCodebookEntropy gradient matches differences", async () => {
@@ -95,7 +108,12 @@ Deno.test("entropyLoss gradient matches differences", async () => {
     "group-pooled": (m) => pooledGroupEntropyRef(m, groups),
     bitwise: bitwiseEntropyRef,
   };
-  for (const [method, codebookRef] of Object.entries(codebookRefs) as [CodebookEntropyMethod, (m: LogitMatrix) => number][]) {
+  for (
+    const [method, codebookRef] of Object.entries(codebookRefs) as [
+      CodebookEntropyMethod,
+      (m: LogitMatrix) => number,
+    ][]
+  ) {
     const sampleScale = method === "group-pooled" ? 1 / groups : 1;
     checkGradient(
       `entropyLoss ${method}`,
@@ -111,7 +129,9 @@ Deno.test("exactCodebookEntropy gradient leaks no tensors", async () => {
   const x = tf.tensor2d(correlatedLogits(new Rng(41), 9, 7), [9, 7]);
   const before = tf.memory().numTensors;
   for (const chunkElements of [4, 1 << 22]) {
-    const { value, grad } = tf.valueAndGrad((y: tf.Tensor) => groupSumCodebookEntropy(y as tf.Tensor2D, 1, { chunkElements }))(x);
+    const { value, grad } = tf.valueAndGrad((y: tf.Tensor) =>
+      groupSumCodebookEntropy(y as tf.Tensor2D, 1, { chunkElements })
+    )(x);
     tf.dispose([value, grad]);
   }
   assertEquals(tf.memory().numTensors, before);

@@ -40,7 +40,11 @@ Deno.test("entropyLoss finite for latents times 1e3", async () => {
   const logits = lfqBitLogits(u, 0.01);
   assertFiniteEverywhere(logits, 2, "u ~ N(0, 1e3^2), tau 0.01");
   const expected = codebookEntropyRef(matrix(logits.dataSync(), tokens, bits));
-  assertClose(scalarValue(exactCodebookEntropy(logits)), expected, "exact entropy of saturated tokens");
+  assertClose(
+    scalarValue(exactCodebookEntropy(logits)),
+    expected,
+    "exact entropy of saturated tokens",
+  );
   tf.dispose([u, logits]);
 });
 
@@ -60,16 +64,33 @@ Deno.test("entropyLoss exact at probabilities 0 and 1", async () => {
   assertClose(scalarValue(exact.codebookEntropy), 2 * LN2, "exact H_cb");
   assertClose(scalarValue(exact.perSampleEntropy), LN2, "per-sample entropy");
   assertClose(scalarValue(exact.loss), -LN2, "exact loss");
-  assertClose(scalarValue(entropyLoss(x, { method: "bitwise" }).codebookEntropy), 6 * LN2, "bitwise H_cb");
-  assertClose(scalarValue(entropyLoss(x, { method: "group-sum", groups: 3 }).codebookEntropy), 4 * LN2, "group-sum g = 3");
+  assertClose(
+    scalarValue(entropyLoss(x, { method: "bitwise" }).codebookEntropy),
+    6 * LN2,
+    "bitwise H_cb",
+  );
+  assertClose(
+    scalarValue(entropyLoss(x, { method: "group-sum", groups: 3 }).codebookEntropy),
+    4 * LN2,
+    "group-sum g = 3",
+  );
   // Pooled over 3 groups of 2 bits (index = first bit + 2 * second bit): even
   // tokens give sub-codes 3, 3 and {1 or 3}; odd tokens 0, 0 and {0 or 2}.
   const pooled = new Float64Array(4);
-  for (const [code, weight] of [[3, 1 / 3], [0, 1 / 3], [1, 1 / 12], [3, 1 / 12], [0, 1 / 12], [2, 1 / 12]] as const) {
+  for (
+    const [code, weight] of [[3, 1 / 3], [0, 1 / 3], [1, 1 / 12], [3, 1 / 12], [0, 1 / 12], [
+      2,
+      1 / 12,
+    ]] as const
+  ) {
     pooled[code] += weight;
   }
   const pooledEntropy = -pooled.reduce((s, p) => s + (p > 0 ? p * Math.log(p) : 0), 0);
-  assertClose(scalarValue(entropyLoss(x, { method: "group-pooled", groups: 3 }).codebookEntropy), pooledEntropy, "pooled g = 3");
+  assertClose(
+    scalarValue(entropyLoss(x, { method: "group-pooled", groups: 3 }).codebookEntropy),
+    pooledEntropy,
+    "pooled g = 3",
+  );
   x.dispose();
 });
 
@@ -82,15 +103,27 @@ Deno.test("exactCodebookEntropy rejects above memory budget", async () => {
   const error = assertThrows(() => exactCodebookEntropy(x), RangeError);
   assert(error.message.includes(`needs about ${needed}`), error.message);
   assert(error.message.includes("2^32 codes for 4096 tokens"), error.message);
-  assertThrows(() => exactCodebookEntropy(tf.zeros([8, 4]) as tf.Tensor2D, { maxBytes: 10 }), RangeError, "budget of");
+  assertThrows(
+    () => exactCodebookEntropy(tf.zeros([8, 4]) as tf.Tensor2D, { maxBytes: 10 }),
+    RangeError,
+    "budget of",
+  );
   x.dispose();
 });
 
 Deno.test("exactCodebookEntropy rejects codes above 32 bits", async () => {
   await useBackend("cpu");
   const x = tf.zeros([1, 40]) as tf.Tensor2D;
-  assertThrows(() => exactCodebookEntropy(x), RangeError, "2^40 codes exceeds the limit of 2^32 codes");
-  assertThrows(() => exactCodebookEntropy(x, { maxCodeBits: 16 }), RangeError, "limit of 2^16 codes");
+  assertThrows(
+    () => exactCodebookEntropy(x),
+    RangeError,
+    "2^40 codes exceeds the limit of 2^32 codes",
+  );
+  assertThrows(
+    () => exactCodebookEntropy(x, { maxCodeBits: 16 }),
+    RangeError,
+    "limit of 2^16 codes",
+  );
   x.dispose();
 });
 
@@ -98,14 +131,22 @@ Deno.test("group estimators reject non-divisor groups", async () => {
   await useBackend("cpu");
   const x = tf.zeros([3, 6]) as tf.Tensor2D;
   assertThrows(() => groupSumCodebookEntropy(x, 4), RangeError, "invalid group count 4 for d = 6");
-  assertThrows(() => entropyLoss(x, { method: "group-pooled", groups: 0 }), RangeError, "invalid group count 0");
+  assertThrows(
+    () => entropyLoss(x, { method: "group-pooled", groups: 0 }),
+    RangeError,
+    "invalid group count 0",
+  );
   x.dispose();
 });
 
 Deno.test("entropy estimators reject bad input", async () => {
   await useBackend("cpu");
   const cube = tf.zeros([2, 3, 4]);
-  assertThrows(() => exactCodebookEntropy(cube as tf.Tensor2D), RangeError, "shape [2,3,4]: expected rank 2");
+  assertThrows(
+    () => exactCodebookEntropy(cube as tf.Tensor2D),
+    RangeError,
+    "shape [2,3,4]: expected rank 2",
+  );
   const x = tf.zeros([2, 4]) as tf.Tensor2D;
   assertThrows(
     () => entropyLoss(x, { method: "softmax" as "exact" }),

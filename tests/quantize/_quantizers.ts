@@ -44,7 +44,10 @@ export function casesOfWidth(width: number): Case[] {
 export function mixedRadixCases(): Case[] {
   return [
     { label: "FSQ [8,8,8,5,5,5]", quantizer: new FsqQuantizer({ levels: [8, 8, 8, 5, 5, 5] }) },
-    { label: "FSQ 7^20 x 3^3", quantizer: new FsqQuantizer({ levels: [...new Array(20).fill(7), 3, 3, 3] }) },
+    {
+      label: "FSQ 7^20 x 3^3",
+      quantizer: new FsqQuantizer({ levels: [...new Array(20).fill(7), 3, 3, 3] }),
+    },
   ];
 }
 

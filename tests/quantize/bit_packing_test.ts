@@ -31,7 +31,10 @@ function referenceIndex(bits: ArrayLike<number>): bigint {
 
 /** Random, all-zero and all-one bit patterns of `width` bits. */
 function patterns(rng: Rng, width: number): Uint8Array[] {
-  const random = Array.from({ length: 4 }, () => Uint8Array.from({ length: width }, () => rng.int(2)));
+  const random = Array.from(
+    { length: 4 },
+    () => Uint8Array.from({ length: width }, () => rng.int(2)),
+  );
   return [new Uint8Array(width), new Uint8Array(width).fill(1), ...random];
 }
 
@@ -41,8 +44,14 @@ Deno.test("packBits matches binary-string reference", () => {
     for (const bits of patterns(rng, width)) {
       const expected = referenceIndex(bits);
       assertEquals(packBitsBigInt(bits), expected, `bigint, width ${width}`);
-      assertEquals(packBitsBigInt(bits, "msb-first"), BigInt("0b" + bits.join("")), `bigint msb-first, width ${width}`);
-      if (width <= MAX_EXACT_BITS) assertEquals(BigInt(packBits(bits)), expected, `number, width ${width}`);
+      assertEquals(
+        packBitsBigInt(bits, "msb-first"),
+        BigInt("0b" + bits.join("")),
+        `bigint msb-first, width ${width}`,
+      );
+      if (width <= MAX_EXACT_BITS) {
+        assertEquals(BigInt(packBits(bits)), expected, `number, width ${width}`);
+      }
     }
   }
 });
@@ -51,11 +60,23 @@ Deno.test("packBits round-trips every width", () => {
   const rng = new Rng(72);
   for (const width of WIDTHS) {
     for (const bits of patterns(rng, width)) {
-      assertEquals(unpackBitsBigInt(packBitsBigInt(bits), width), bits, `bigint lsb-first, width ${width}`);
-      assertEquals(unpackBitsBigInt(packBitsBigInt(bits, "msb-first"), width, "msb-first"), bits, `bigint msb-first, width ${width}`);
+      assertEquals(
+        unpackBitsBigInt(packBitsBigInt(bits), width),
+        bits,
+        `bigint lsb-first, width ${width}`,
+      );
+      assertEquals(
+        unpackBitsBigInt(packBitsBigInt(bits, "msb-first"), width, "msb-first"),
+        bits,
+        `bigint msb-first, width ${width}`,
+      );
       if (width > MAX_EXACT_BITS) continue;
       assertEquals(unpackBits(packBits(bits), width), bits, `number lsb-first, width ${width}`);
-      assertEquals(unpackBits(packBits(bits, "msb-first"), width, "msb-first"), bits, `number msb-first, width ${width}`);
+      assertEquals(
+        unpackBits(packBits(bits, "msb-first"), width, "msb-first"),
+        bits,
+        `number msb-first, width ${width}`,
+      );
     }
   }
 });
@@ -73,7 +94,9 @@ Deno.test("reverseBitOrder converts between orders", () => {
       const msb = packBitsBigInt(bits, "msb-first");
       assertEquals(reverseBitOrderBigInt(lsb, width), msb, `bigint, width ${width}`);
       assertEquals(reverseBitOrderBigInt(msb, width), lsb, `bigint inverse, width ${width}`);
-      if (width <= MAX_EXACT_BITS) assertEquals(reverseBitOrder(Number(lsb), width), Number(msb), `number, width ${width}`);
+      if (width <= MAX_EXACT_BITS) {
+        assertEquals(reverseBitOrder(Number(lsb), width), Number(msb), `number, width ${width}`);
+      }
     }
   }
   // One set bit moves from weight 2^0 to 2^(w-1).
@@ -105,7 +128,8 @@ Deno.test("packDigits round-trips FSQ levels", () => {
     // Independent check of the first digit and of the mixed-radix weights.
     assertEquals(digits[0], index % 8);
     assertEquals(
-      digits[0] + 8 * digits[1] + 64 * digits[2] + 512 * digits[3] + 2560 * digits[4] + 12800 * digits[5],
+      digits[0] + 8 * digits[1] + 64 * digits[2] + 512 * digits[3] + 2560 * digits[4] +
+        12800 * digits[5],
       index,
     );
     assertEquals(packDigits(digits, radices), index);
@@ -137,6 +161,10 @@ Deno.test("jointIndices equals packing all bits", () => {
       const expected = referenceIndex(bits.subarray(t * bitsPerToken, (t + 1) * bitsPerToken));
       assertEquals(BigInt(joint[t]), expected, `${groups} x ${width} bits, token ${t}`);
     }
-    assertEquals(unpackGroupIndices(indices, radices), Int32Array.from(bits), `unpack ${groups} x ${width}`);
+    assertEquals(
+      unpackGroupIndices(indices, radices),
+      Int32Array.from(bits),
+      `unpack ${groups} x ${width}`,
+    );
   }
 });

@@ -5,12 +5,12 @@
 import { assert, assertEquals } from "@std/assert";
 import { Rng, tf } from "../../lib/engine/mod.ts";
 import {
-  bruteForceCodebookEntropy,
-  perSampleEntropyRef,
-  pooledGroupEntropyRef,
   bitwiseEntropyRef,
+  bruteForceCodebookEntropy,
   consecutiveGroups,
   groupSumEntropyRef,
+  perSampleEntropyRef,
+  pooledGroupEntropyRef,
 } from "../../lib/entropy/reference.ts";
 import {
   BsqQuantizer,
@@ -33,7 +33,9 @@ function smallLatent(seed: number): Float32Array {
 
 function lossValues(losses: QuantizerLosses | null): Record<string, number> {
   if (losses === null) throw new Error("training mode must return losses, got null");
-  return Object.fromEntries(Object.entries(losses).map(([k, v]) => [k, scalarValue(v as tf.Tensor)]));
+  return Object.fromEntries(
+    Object.entries(losses).map(([k, v]) => [k, scalarValue(v as tf.Tensor)]),
+  );
 }
 
 function commitmentRef(z: ArrayLike<number>, code: (v: number, i: number) => number): number {
@@ -65,14 +67,26 @@ Deno.test("GqQuantizer estimators equal references", async () => {
   const z = smallLatent(92);
   const m = { data: Float64Array.from(z, (v) => (4 * v) / 0.01), tokens: TOKENS, bits: DIM };
   const latent = tf.tensor4d(z, SHAPE);
-  const sum = lossValues(new GqQuantizer({ dim: DIM, groups: 3 }).quantize(latent, { training: true }).losses);
-  assertClose(sum.codebookEntropy, groupSumEntropyRef(m, consecutiveGroups(DIM, 3)), "group-sum H_cb");
+  const sum = lossValues(
+    new GqQuantizer({ dim: DIM, groups: 3 }).quantize(latent, { training: true }).losses,
+  );
+  assertClose(
+    sum.codebookEntropy,
+    groupSumEntropyRef(m, consecutiveGroups(DIM, 3)),
+    "group-sum H_cb",
+  );
   assertClose(sum.perSampleEntropy, perSampleEntropyRef(m), "group-sum H_tok");
   const pooled = lossValues(
-    new GqQuantizer({ dim: DIM, groups: 3, entropyMethod: "group-pooled" }).quantize(latent, { training: true }).losses,
+    new GqQuantizer({ dim: DIM, groups: 3, entropyMethod: "group-pooled" }).quantize(latent, {
+      training: true,
+    }).losses,
   );
   assertClose(pooled.codebookEntropy, pooledGroupEntropyRef(m, 3), "pooled H_cb");
-  assertClose(pooled.perSampleEntropy, perSampleEntropyRef(m) / 3, "pooled H_tok averaged over groups");
+  assertClose(
+    pooled.perSampleEntropy,
+    perSampleEntropyRef(m) / 3,
+    "pooled H_tok averaged over groups",
+  );
   latent.dispose();
 });
 
@@ -94,11 +108,19 @@ Deno.test("BsqQuantizer projects and scales codes", async () => {
   for (let i = 0; i < codes.length; i++) {
     assertClose(codes[i], z[i] > 0 ? scale : -scale, `code ${i}`, 1e-7, 0);
   }
-  const m = { data: Float64Array.from(unit, (v) => (4 * kappa * v) / Math.sqrt(DIM)), tokens: TOKENS, bits: DIM };
+  const m = {
+    data: Float64Array.from(unit, (v) => (4 * kappa * v) / Math.sqrt(DIM)),
+    tokens: TOKENS,
+    bits: DIM,
+  };
   const values = lossValues(result.losses);
   assertClose(values.perSampleEntropy, perSampleEntropyRef(m), "BSQ per-sample entropy");
   assertClose(values.codebookEntropy, bitwiseEntropyRef(m), "BSQ bitwise codebook entropy");
-  assertClose(values.commitment, commitmentRef(unit, (v) => (v > 0 ? scale : -scale)), "BSQ commitment");
+  assertClose(
+    values.commitment,
+    commitmentRef(unit, (v) => (v > 0 ? scale : -scale)),
+    "BSQ commitment",
+  );
   tf.dispose([latent, result.codes, result.digits]);
 });
 
@@ -106,10 +128,16 @@ Deno.test("LfqQuantizer codes pass gradients straight through", async () => {
   await useBackend("cpu");
   const z = tf.tensor4d(new Rng(94).normalArray(TOKENS * DIM), SHAPE);
   const weights = tf.tensor4d(new Rng(95).normalArray(TOKENS * DIM), SHAPE);
-  for (const quantizer of [new LfqQuantizer({ dim: DIM }), new GqQuantizer({ dim: DIM, groups: 2 })]) {
-    const gradient = tf.grad((x) => tf.sum(tf.mul(quantizer.quantize(x as tf.Tensor4D, { training: true }).codes, weights)))(z);
+  for (
+    const quantizer of [new LfqQuantizer({ dim: DIM }), new GqQuantizer({ dim: DIM, groups: 2 })]
+  ) {
+    const gradient = tf.grad((x) =>
+      tf.sum(tf.mul(quantizer.quantize(x as tf.Tensor4D, { training: true }).codes, weights))
+    )(z);
     const expected = weights.dataSync();
-    gradient.dataSync().forEach((g, i) => assertEquals(g, expected[i], `${quantizer.kind} gradient ${i}`));
+    gradient.dataSync().forEach((g, i) =>
+      assertEquals(g, expected[i], `${quantizer.kind} gradient ${i}`)
+    );
     gradient.dispose();
   }
   tf.dispose([z, weights]);
@@ -121,7 +149,9 @@ Deno.test("FsqQuantizer gradient follows the bound", async () => {
   const fsq = new FsqQuantizer({ levels });
   const values = new Rng(96).normalArray(TOKENS * DIM);
   const z = tf.tensor4d(values, SHAPE);
-  const gradient = tf.grad((x) => tf.sum(fsq.quantize(x as tf.Tensor4D, { training: true }).codes))(z).dataSync();
+  const gradient = tf.grad((x) => tf.sum(fsq.quantize(x as tf.Tensor4D, { training: true }).codes))(
+    z,
+  ).dataSync();
   for (let i = 0; i < values.length; i++) {
     const level = levels[i % DIM];
     const half = ((level - 1) * 1.001) / 2;
@@ -172,7 +202,10 @@ Deno.test("VqQuantizer picks nearest codeword", async () => {
     assertEquals(digits[t], best, `token ${t}`);
   }
   const values = lossValues(result.losses);
-  const squared = commitmentRef(z, (_, i) => codebook[nearest[Math.floor(i / DIM)] * DIM + (i % DIM)]);
+  const squared = commitmentRef(
+    z,
+    (_, i) => codebook[nearest[Math.floor(i / DIM)] * DIM + (i % DIM)],
+  );
   assertClose(values.codebook, squared, "codebook loss");
   assertClose(values.commitment, squared, "commitment loss");
   assertClose(values.total, 1.25 * squared, "total");
@@ -185,21 +218,35 @@ Deno.test("VqQuantizer gradients reach codebook and encoder", async () => {
   const vq = new VqQuantizer({ dim: DIM, codebookSize: 4, rng: new Rng(100) });
   const z = new Rng(101).normalArray(TOKENS * DIM, 0, 0.05);
   const latent = tf.tensor4d(z, SHAPE);
-  const { value, grads } = tf.variableGrads(() => vq.quantize(latent, { training: true }).losses!.total, vq.trainableVariables());
+  const { value, grads } = tf.variableGrads(
+    () => vq.quantize(latent, { training: true }).losses!.total,
+    vq.trainableVariables(),
+  );
   const codebook = vq.codebook.dataSync();
   const digits = vq.quantize(latent).digits.dataSync();
   // d/dE_j of mean((z - E_idx)^2) is 2/(T d) sum over tokens with idx = j of (E_j - z_t).
   const expected = new Float64Array(codebook.length);
   for (let t = 0; t < TOKENS; t++) {
-    for (let k = 0; k < DIM; k++) expected[digits[t] * DIM + k] += (2 / (TOKENS * DIM)) * (codebook[digits[t] * DIM + k] - z[t * DIM + k]);
+    for (let k = 0; k < DIM; k++) {
+      expected[digits[t] * DIM + k] += (2 / (TOKENS * DIM)) *
+        (codebook[digits[t] * DIM + k] - z[t * DIM + k]);
+    }
   }
   const actual = grads[vq.codebook.name].dataSync();
   expected.forEach((g, i) => assertClose(actual[i], g, `codebook gradient ${i}`, 1e-7, 1e-4));
   // Encoder side: the commitment term gives 0.25 * 2 (z - E_idx) / (T d).
-  const encoder = tf.grad((x) => vq.quantize(x as tf.Tensor4D, { training: true }).losses!.total)(latent).dataSync();
+  const encoder = tf.grad((x) => vq.quantize(x as tf.Tensor4D, { training: true }).losses!.total)(
+    latent,
+  ).dataSync();
   for (let i = 0; i < z.length; i++) {
     const e = codebook[digits[Math.floor(i / DIM)] * DIM + (i % DIM)];
-    assertClose(encoder[i], (0.25 * 2 * (z[i] - e)) / (TOKENS * DIM), `encoder gradient ${i}`, 1e-7, 1e-4);
+    assertClose(
+      encoder[i],
+      (0.25 * 2 * (z[i] - e)) / (TOKENS * DIM),
+      `encoder gradient ${i}`,
+      1e-7,
+      1e-4,
+    );
   }
   tf.dispose([value, latent, ...Object.values(grads)]);
   vq.dispose();
@@ -209,7 +256,9 @@ Deno.test("LfqQuantizer total gradient matches differences", async () => {
   await useBackend("cpu");
   const z = smallLatent(102);
   const lfq = new LfqQuantizer({ dim: DIM });
-  const gradient = tf.grad((x) => lfq.quantize(x as tf.Tensor4D, { training: true }).losses!.total)(tf.tensor4d(z, SHAPE)).dataSync();
+  const gradient = tf.grad((x) => lfq.quantize(x as tf.Tensor4D, { training: true }).losses!.total)(
+    tf.tensor4d(z, SHAPE),
+  ).dataSync();
   const total = (x: Float64Array) => {
     const m = { data: Float64Array.from(x, (v) => (4 * v) / 0.01), tokens: TOKENS, bits: DIM };
     const commitment = commitmentRef(x, (v) => (v > 0 ? 1 : -1));
@@ -239,7 +288,15 @@ Deno.test("quantizers leak no tensors", async () => {
       const result = quantizer.quantize(x as tf.Tensor4D, { training: true });
       return tf.add(result.losses!.total, tf.sum(result.codes)) as tf.Scalar;
     })(z);
-    tf.dispose([evaluation.codes, evaluation.digits, training.codes, training.digits, decoded, value, grad]);
+    tf.dispose([
+      evaluation.codes,
+      evaluation.digits,
+      training.codes,
+      training.digits,
+      decoded,
+      value,
+      grad,
+    ]);
     tf.dispose(Object.values(training.losses!));
     assertEquals(tf.memory().numTensors, before, `${quantizer.kind} tensors`);
   }

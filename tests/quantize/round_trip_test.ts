@@ -9,10 +9,17 @@ import { useBackend } from "../entropy/_helpers.ts";
 import { casesOfWidth, disposeQuantizer, latents, mixedRadixCases, WIDTHS } from "./_quantizers.ts";
 
 /** Asserts that two float arrays are equal element by element (`-0 === 0`). */
-function assertSameValues(actual: ArrayLike<number>, expected: ArrayLike<number>, label: string): void {
+function assertSameValues(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  label: string,
+): void {
   assertEquals(actual.length, expected.length, `${label}: length`);
   for (let i = 0; i < expected.length; i++) {
-    assert(actual[i] === expected[i], `${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`);
+    assert(
+      actual[i] === expected[i],
+      `${label}: element ${i} is ${actual[i]}, expected ${expected[i]}`,
+    );
   }
 }
 
@@ -71,7 +78,11 @@ Deno.test("sign quantizer indices follow the signs", async () => {
       for (let t = 0; t < joint.length; t++) {
         // Reference: the binary string of the signs, channel 0 as the least significant bit.
         const signs = Array.from(values.subarray(t * d, (t + 1) * d), (v) => (v > 0 ? "1" : "0"));
-        assertEquals(BigInt(joint[t]), BigInt("0b" + signs.reverse().join("")), `${label}, token ${t}`);
+        assertEquals(
+          BigInt(joint[t]),
+          BigInt("0b" + signs.reverse().join("")),
+          `${label}, token ${t}`,
+        );
       }
       z.dispose();
     }
@@ -90,10 +101,19 @@ Deno.test("all-zero latent maps to index 0", async () => {
     const indices = await quantizer.codesToIndices(codes);
     if (quantizer.kind === "fsq") {
       // Two-level FSQ rounds 0 to the upper level (digit 1), as its bound is offset by one half.
-      assert(Array.from(indices.values as Float64Array).every((v) => v === 255), `${label}: ${indices.values}`);
+      assert(
+        Array.from(indices.values as Float64Array).every((v) => v === 255),
+        `${label}: ${indices.values}`,
+      );
     } else {
-      assert(Array.from(indices.values as Float64Array).every((v) => v === 0), `${label}: ${indices.values}`);
-      assert(Array.from(codes.dataSync()).every((v) => v < 0), `${label}: codes of zero must be negative`);
+      assert(
+        Array.from(indices.values as Float64Array).every((v) => v === 0),
+        `${label}: ${indices.values}`,
+      );
+      assert(
+        Array.from(codes.dataSync()).every((v) => v < 0),
+        `${label}: codes of zero must be negative`,
+      );
     }
     tf.dispose([z, codes]);
   }

@@ -12,14 +12,20 @@ interface Outcome {
   decoded: Float32Array;
 }
 
-async function run(quantizer: Quantizer, values: Float32Array, shape: [number, number, number, number]): Promise<Outcome> {
+async function run(
+  quantizer: Quantizer,
+  values: Float32Array,
+  shape: [number, number, number, number],
+): Promise<Outcome> {
   const z = tf.tensor4d(values, shape);
   const evaluation = quantizer.quantize(z);
   const indices = await quantizer.digitsToIndices(evaluation.digits);
   const decoded = quantizer.indicesToCodes(indices);
   const training = quantizer.quantize(z, { training: true });
   const losses: Record<string, number> = {};
-  for (const [name, value] of Object.entries(training.losses ?? {})) losses[name] = (await (value as tf.Tensor).data())[0];
+  for (const [name, value] of Object.entries(training.losses ?? {})) {
+    losses[name] = (await (value as tf.Tensor).data())[0];
+  }
   const outcome = {
     codes: (await evaluation.codes.data()) as Float32Array,
     digits: (await evaluation.digits.data()) as Int32Array,
