@@ -29,6 +29,10 @@ export interface ApproximationChecks {
   maxIdentityGap: number | null;
   /** Smallest error over the groupings and the bitwise estimate, in nats (never below `-tolerance` when correct). */
   minError: number;
+  /** Ordered pairs (finer, coarser) with a strictly finer grouping, bitwise included. */
+  refinementPairs: number;
+  /** Pairs of non-nested groupings with different group counts. */
+  nonNestedPairs: number;
   /** Pairs where a refinement has a lower error than the grouping it refines. */
   refinementViolations: OrderViolation[];
   /** Pairs of non-nested groupings where the one with more groups has the lower error. */
@@ -59,13 +63,18 @@ export function checkApproximation(
 
   const refinementViolations: OrderViolation[] = [];
   const nonNestedInversions: OrderViolation[] = [];
+  let refinementPairs = result.groupings.length;
+  let nonNestedPairs = 0;
   for (const a of result.groupings) {
     for (const b of result.groupings) {
       if (a === b || a.groupCount <= b.groupCount) continue;
+      // A grouping with more groups either refines the other or is not nested with it.
+      const nested = isRefinement(a.groups, b.groups);
+      if (nested) refinementPairs++;
+      else nonNestedPairs++;
       if (a.error >= b.error - tol) continue;
-      const violation = orderViolation(a, b);
-      if (isRefinement(a.groups, b.groups)) refinementViolations.push(violation);
-      else if (!isRefinement(b.groups, a.groups)) nonNestedInversions.push(violation);
+      if (nested) refinementViolations.push(orderViolation(a, b));
+      else nonNestedInversions.push(orderViolation(a, b));
     }
   }
 
@@ -92,6 +101,8 @@ export function checkApproximation(
   return {
     maxIdentityGap,
     minError,
+    refinementPairs,
+    nonNestedPairs,
     refinementViolations,
     nonNestedInversions,
     pooledBelowSum,
