@@ -21,9 +21,9 @@ import {
   runExperiment,
   type RunRecord,
   type RunSummary,
-  unavailableExecutor,
 } from "../lib/experiment/mod.ts";
 import { runEntropyMemory } from "../lib/experiment/executors/entropy_memory.ts";
+import { trainExecutor } from "../lib/experiment/executors/train_run.ts";
 import { atomicWrite } from "../lib/io/atomic_write.ts";
 import { errorMessage, log } from "../lib/io/log.ts";
 import {
@@ -47,6 +47,7 @@ Options:
   --backend NAME     TensorFlow.js backend: wasm, cpu, webgpu, tensorflow (default: WETOK_BACKEND or wasm)
   --results DIR      run records and checkpoints (default results)
   --tables DIR       generated tables and figures (default paper-tables)
+  --cache DIR        photo corpus cache of \`deno task corpus\` (default .cache/wetok)
   --report-only      run nothing; report the latest record of every run at this scale
   --images LIST      figure images: png, svg, png,svg or none (default png)
   --chromium PATH    Chromium binary for the images (default /usr/bin/chromium)
@@ -63,6 +64,7 @@ const { values: flags, positionals: names } = parseArgs({
     backend: { type: "string" },
     results: { type: "string", default: join(root, "results") },
     tables: { type: "string", default: join(root, "paper-tables") },
+    cache: { type: "string", default: join(root, ".cache", "wetok") },
     "report-only": { type: "boolean", default: false },
     images: { type: "string", default: "png" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
@@ -118,12 +120,7 @@ async function main(): Promise<number> {
     }
     const executors: ExecutorsByTask = {
       "entropy-memory": runEntropyMemory,
-      // TODO: wire lib/train and lib/metrics here; the trainer builds only named network
-      // configs and no rFID/SSIM evaluation exists yet, so train runs cannot execute.
-      train: unavailableExecutor(
-        "train",
-        "the trainer cannot yet build arbitrary architectures and quantizers from a run config, and lib/metrics lacks rFID and SSIM",
-      ),
+      train: trainExecutor({ cacheDir: resolve(flags.cache!) }),
     };
     for (const config of configs) {
       const summaries = await runExperiment(config, scale, {

@@ -117,6 +117,15 @@ export function buildExperimentReport(
   });
 
   const notes = [...(spec.notes ?? [])];
+  const runNotes = new Map<string, string[]>();
+  for (const record of done) {
+    for (const note of record.notes ?? []) {
+      runNotes.set(note, [...new Set([...(runNotes.get(note) ?? []), record.label])]);
+    }
+  }
+  for (const [note, noteLabels] of runNotes) {
+    notes.push(`${note} (runs: ${noteLabels.join(", ")}).`);
+  }
   const versions = [...new Set(done.map((d) => d.codeVersion))];
   if (versions.length > 0) notes.push(`Code version(s) of these results: ${versions.join(", ")}.`);
   notes.push(`Scale ${scale}: ${config.scales[scale].description}`);

@@ -1,0 +1,355 @@
+/**
+ * Executor of `train` runs: builds the tokenizer of a run config, trains it
+ * with the two-stage trainer of `lib/train` (resuming from the run's
+ * checkpoint directory), and evaluates the EMA weights on held-out photos.
+ *
+ * Metrics (all on 8-bit images truncated as in the official WeTok evaluation):
+ * - `psnr` (dB, data range 255) and `ssim` (7x7 uniform window, scikit-image's default).
+ * - `usage`: mean over index groups of the share of sub-codes that occur.
+ * - `compressionRatio`: `24 f^2 / d` with `d` the index bits per token.
+ * - `decodeMs`: decoder time per image (when `eval.decodeTiming`).
+ * - `noiseSpread`: mean over pixels of the standard deviation across
+ *   `eval.noiseSamples` noise draws, in [0, 1] intensity units.
+ * - `finalPsnr`, `drift` and the series `psnrPerRound` (when `eval.encodeDecodeRounds`).
+ * `rfid` and `lpips` need network weights that no reachable package ships, so
+ * they are left out and named in the run's notes.
+ */
+import { Rng, tf } from "../../engine/mod.ts";
+import { decodeImage } from "../../data/image_io.ts";
+import { evalTransform } from "../../data/eval_protocol.ts";
+import { imagesToTensor } from "../../data/batch.ts";
+import { log } from "../../io/log.ts";
+import { codebookUsage } from "../../metrics/usage.ts";
+import { meanPsnr } from "../../metrics/psnr.ts";
+import { meanSsim } from "../../metrics/ssim.ts";
+import { toUint8 } from "../../metrics/uint8.ts";
+import { PatchDiscriminator } from "../../nn/mod.ts";
+import { BsqQuantizer } from "../../quantize/bsq.ts";
+import { GqQuantizer } from "../../quantize/gq.ts";
+import { LfqQuantizer } from "../../quantize/lfq.ts";
+import type { Quantizer } from "../../quantize/quantizer.ts";
+import {
+  DEFAULT_TRAIN_CONFIG,
+  ImageCropData,
+  imagePaths,
+  runStreams,
+  type ScheduleConfig,
+  type TrainConfig,
+  Trainer,
+  WetokDiscriminator,
+  wetokLosses,
+  WetokTokenizer,
+} from "../../train/mod.ts";
+import {
+  ExecutorUnavailableError,
+  type RunContext,
+  type RunExecutor,
+  type RunOutput,
+} from "../executor.ts";
+import type { TrainRunConfig } from "../run_config.ts";
+
+/** Options of {@link trainExecutor}. */
+export interface TrainExecutorOptions {
+  /** Corpus cache of `deno task corpus` (the photo sets "ci" and "full"). */
+  cacheDir: string;
+  /** Images per evaluation batch (default 8). */
+  evalBatch?: number;
+}
+
+/** Converts a run config to the trainer's config. */
+export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
+  const kind = run.quantizer.kind;
+  if (kind !== "gq" && kind !== "lfq" && kind !== "bsq") {
+    throw new ExecutorUnavailableError(
+      `the trainer's config accepts the quantizers gq, lfq and bsq, not ${kind}`,
+    );
+  }
+  const schedule: ScheduleConfig = run.schedule.kind === "constant"
+    ? { kind: "constant", learningRate: run.schedule.learningRate }
+    : {
+      kind: "warmup-cosine",
+      learningRate: run.schedule.learningRate,
+      warmupSteps: run.schedule.warmupSteps,
+      totalSteps: run.stages.stage1Steps,
+      minLearningRate: run.schedule.minLearningRate ?? 0,
+    };
+  return {
+    ...structuredClone(DEFAULT_TRAIN_CONFIG),
+    name,
+    network: `custom-ch${run.architecture.ch}-x${
+      run.architecture.chMult.join("-")
+    }-rb${run.architecture.numResBlocks}`,
+    quantizer: kind,
+    seed: run.seed,
+    batchSize: run.batchSize,
+    cropSize: run.data.cropSize,
+    data: run.data.set,
+    // NOTE: stage 1 trains without the GAN loss here (as the trainer's CPU preset does);
+    // the released configs use it from step 0.
+    stage1: { steps: run.stages.stage1Steps, schedule, adversarial: false },
+    stage2: {
+      steps: run.stages.stage2Steps,
+      schedule: { kind: "constant", learningRate: run.schedule.learningRate },
+      adversarial: run.stages.stage2Steps > 0,
+    },
+    // No perceptual feature network ships with the project, so the perceptual weight is 0.
+    weights: { ...DEFAULT_TRAIN_CONFIG.weights, perceptual: 0 },
+    discriminatorSchedule: { kind: "constant", learningRate: run.schedule.learningRate },
+    checkpointEvery: Math.max(
+      1,
+      Math.min(500, Math.floor((run.stages.stage1Steps + run.stages.stage2Steps) / 10)),
+    ),
+    keepCheckpoints: 2,
+  };
+}
+
+/** Latent channels of the network for a run's quantizer. */
+function latentChannels(run: TrainRunConfig): number {
+  return run.quantizer.bits;
+}
+
+function buildQuantizer(run: TrainRunConfig): Quantizer {
+  const { kind, bits, groups, entropyMethod } = run.quantizer;
+  switch (kind) {
+    case "gq":
+      return new GqQuantizer({
+        dim: bits,
+        groups,
+        checkFinite: false,
+        ...(entropyMethod ? { entropyMethod } : {}),
+      });
+    case "lfq":
+      return new LfqQuantizer({
+        dim: bits,
+        checkFinite: false,
+        ...(entropyMethod ? { entropyMethod } : {}),
+      });
+    case "bsq":
+      return new BsqQuantizer({ dim: bits, groups, checkFinite: false });
+    default:
+      throw new ExecutorUnavailableError(
+        `the trainer's config accepts the quantizers gq, lfq and bsq, not ${kind}`,
+      );
+  }
+}
+
+/** Returns the executor of `train` runs. */
+export function trainExecutor(options: TrainExecutorOptions): RunExecutor {
+  return (context) => runTrain(context, options);
+}
+
+async function runTrain(context: RunContext, options: TrainExecutorOptions): Promise<RunOutput> {
+  const run = context.run.config;
+  if (run.task !== "train") {
+    throw new Error(
+      `trainExecutor: run ${context.run.label} has task "${run.task}", expected "train"`,
+    );
+  }
+  const name = `${context.run.experiment}/${context.run.label}`;
+  const trainConfig = toTrainConfig(name, run);
+  const quantizer = buildQuantizer(run);
+  const notes: string[] = [];
+  for (const metric of run.eval.metrics) {
+    if (metric === "rfid" || metric === "lpips") {
+      notes.push(`${metric} not computed: its network weights are in no package reachable here`);
+    }
+  }
+
+  const paths = await imagePaths(run.data.set, "train", options.cacheDir);
+  const data = await ImageCropData.fromFiles(paths, 4 * run.data.cropSize);
+  const streams = runStreams(run.seed);
+  const tokenizer = new WetokTokenizer(
+    {
+      ch: run.architecture.ch,
+      chMult: run.architecture.chMult,
+      numResBlocks: run.architecture.numResBlocks,
+      zChannels: latentChannels(run),
+    },
+    quantizer,
+    streams.init,
+  );
+  const discriminator = run.stages.stage2Steps > 0
+    ? new WetokDiscriminator(new PatchDiscriminator({}, { rng: streams.discriminatorInit }))
+    : null;
+  const trainer = await Trainer.create(
+    trainConfig,
+    { tokenizer, discriminator, losses: wetokLosses(null), data },
+    { runDir: context.checkpointDir },
+  );
+  try {
+    const summary = await trainer.run();
+    log.info(
+      `run ${name}: trained ${summary.step} updates, ${
+        summary.imagesPerSecond.toFixed(1)
+      } img/s in this session`,
+    );
+    const { scalars, series } = await trainer.ema.withAveragedWeights(() =>
+      evaluate(tokenizer, run, options, context)
+    );
+    const factor = 2 ** (run.architecture.chMult.length - 1);
+    scalars.compressionRatio = (24 * factor * factor) / run.quantizer.bits;
+    return { metrics: scalars, ...(series ? { series } : {}), notes };
+  } finally {
+    trainer.dispose();
+  }
+}
+
+interface Evaluation {
+  scalars: Record<string, number>;
+  series?: Record<string, number[]>;
+}
+
+/** Evaluates the tokenizer on the first `evalImages` held-out photos. */
+async function evaluate(
+  tokenizer: WetokTokenizer,
+  run: TrainRunConfig,
+  options: TrainExecutorOptions,
+  context: RunContext,
+): Promise<Evaluation> {
+  const paths = (await imagePaths(run.data.set, "test", options.cacheDir)).slice(
+    0,
+    run.data.evalImages,
+  );
+  const images = [];
+  for (const path of paths) {
+    images.push(await evalTransform(await decodeImage(path), run.data.cropSize));
+  }
+  const batchSize = options.evalBatch ?? 8;
+  // Evaluation noise has its own stream, apart from the four training streams of the seed.
+  const noise = new Rng((run.seed + 0x9e3779b9) >>> 0);
+  const originals: Uint8Array[] = [];
+  const reconstructions: Uint8Array[] = [];
+  const indices: number[] = [];
+  let decodeMs = 0;
+  let spreadSum = 0;
+  let spreadBatches = 0;
+  const roundPsnr: number[][] = [];
+  const progress = context.progress(images.length, "img");
+
+  for (let start = 0; start < images.length; start += batchSize) {
+    const batch = imagesToTensor(images.slice(start, start + batchSize));
+    const codes = tf.tidy(() =>
+      tokenizer.quantizer.quantize(tokenizer.encode(batch), { training: false }).codes
+    );
+    const groupIndices = await tokenizer.quantizer.codesToIndices(codes);
+    for (const v of groupIndices.values) indices.push(Number(v));
+
+    const started = performance.now();
+    const output = decodeWithNoise(tokenizer, codes, noise);
+    await output.data();
+    decodeMs += performance.now() - started;
+
+    originals.push(...(await toUint8Images(batch)));
+    reconstructions.push(...(await toUint8Images(output)));
+
+    if ((run.eval.noiseSamples ?? 0) > 1 && tokenizer.noiseEnabled) {
+      spreadSum += await noiseSpread(tokenizer, codes, run.eval.noiseSamples!, noise);
+      spreadBatches++;
+    }
+    if ((run.eval.encodeDecodeRounds ?? 0) > 0) {
+      roundPsnr.push(
+        await encodeDecodeRounds(tokenizer, batch, run.eval.encodeDecodeRounds!, noise),
+      );
+    }
+    tf.dispose([batch, codes, output]);
+    progress.update(Math.min(images.length, start + batchSize));
+  }
+
+  const size = run.data.cropSize;
+  const scalars: Record<string, number> = {
+    psnr: meanPsnr(originals, reconstructions, { dataRange: 255 }),
+    ssim: meanSsim(originals, reconstructions, { width: size, height: size, channels: 3 }, {
+      window: "uniform7",
+    }),
+  };
+  const usage = usageOf(tokenizer.quantizer, indices);
+  if (usage !== null) scalars.usage = usage;
+  if (run.eval.decodeTiming) scalars.decodeMs = decodeMs / images.length;
+  if (spreadBatches > 0) scalars.noiseSpread = spreadSum / spreadBatches;
+  let series: Record<string, number[]> | undefined;
+  if (roundPsnr.length > 0) {
+    // Average over batches, weighting each batch equally.
+    const rounds = roundPsnr[0].length;
+    const perRound = Array.from(
+      { length: rounds },
+      (_, r) => roundPsnr.reduce((a, s) => a + s[r], 0) / roundPsnr.length,
+    );
+    series = { psnrPerRound: perRound };
+    scalars.finalPsnr = perRound[rounds - 1];
+    if (rounds > 1) scalars.drift = Math.abs(perRound[rounds - 1] - perRound[rounds - 2]);
+  }
+  return { scalars, series };
+}
+
+function decodeWithNoise(tokenizer: WetokTokenizer, codes: tf.Tensor4D, noise: Rng): tf.Tensor4D {
+  return tf.tidy(() => {
+    const z = tokenizer.noiseEnabled ? (noise.normalTensor(codes.shape) as tf.Tensor4D) : null;
+    return tf.clipByValue(tokenizer.decode(codes, z), -1, 1) as tf.Tensor4D;
+  });
+}
+
+async function toUint8Images(batch: tf.Tensor4D): Promise<Uint8Array[]> {
+  const [n, h, w, c] = batch.shape;
+  const values = await batch.data();
+  const per = h * w * c;
+  const out: Uint8Array[] = [];
+  for (let k = 0; k < n; k++) {
+    const scaled = new Float32Array(per);
+    for (let i = 0; i < per; i++) {
+      scaled[i] = (Math.min(1, Math.max(-1, values[k * per + i])) + 1) * 127.5;
+    }
+    out.push(toUint8(scaled, "truncate"));
+  }
+  return out;
+}
+
+/** Mean over pixels of the standard deviation across `samples` decodings, in [0, 1] units. */
+async function noiseSpread(
+  tokenizer: WetokTokenizer,
+  codes: tf.Tensor4D,
+  samples: number,
+  noise: Rng,
+): Promise<number> {
+  const spread = tf.tidy(() => {
+    const outputs = Array.from({ length: samples }, () => decodeWithNoise(tokenizer, codes, noise));
+    const stacked = tf.stack(outputs);
+    const { variance } = tf.moments(stacked, 0);
+    return tf.mean(tf.sqrt(variance)).mul(0.5);
+  });
+  const value = (await spread.data())[0];
+  spread.dispose();
+  return value;
+}
+
+/** PSNR (dB, 8-bit) against the original after each of `rounds` encode-decode rounds. */
+async function encodeDecodeRounds(
+  tokenizer: WetokTokenizer,
+  batch: tf.Tensor4D,
+  rounds: number,
+  noise: Rng,
+): Promise<number[]> {
+  const original = await toUint8Images(batch);
+  const result: number[] = [];
+  let current = batch.clone();
+  for (let r = 0; r < rounds; r++) {
+    const next = tf.tidy(() => {
+      const codes =
+        tokenizer.quantizer.quantize(tokenizer.encode(current), { training: false }).codes;
+      return decodeWithNoise(tokenizer, codes, noise);
+    });
+    current.dispose();
+    current = next;
+    result.push(meanPsnr(original, await toUint8Images(current), { dataRange: 255 }));
+  }
+  current.dispose();
+  return result;
+}
+
+/** Mean share of used sub-codes per group, or null when a group is not 1 to 30 bits wide. */
+function usageOf(quantizer: Quantizer, indices: number[]): number | null {
+  const groupRadices = quantizer.radices.slice(0, quantizer.radices.length / quantizer.groups);
+  const bitsPerGroup = Math.log2(groupRadices.reduce((a, b) => a * b, 1));
+  if (!Number.isInteger(bitsPerGroup) || bitsPerGroup < 1 || bitsPerGroup > 30) return null;
+  const stats = codebookUsage(indices, quantizer.groups, bitsPerGroup);
+  return stats.groups.reduce((a, g) => a + g.usage, 0) / stats.groups.length;
+}

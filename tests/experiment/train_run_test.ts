@@ -1,0 +1,133 @@
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { join } from "node:path";
+import { initBackend, Rng } from "../../lib/engine/mod.ts";
+import { writePng } from "../../lib/data/image_io.ts";
+import {
+  ExecutorUnavailableError,
+  type ResolvedRun,
+  type RunContext,
+  type TrainRunConfig,
+} from "../../lib/experiment/mod.ts";
+import { toTrainConfig, trainExecutor } from "../../lib/experiment/executors/train_run.ts";
+import { Progress } from "../../lib/io/progress.ts";
+
+await initBackend("wasm", { announce: false });
+
+const run: TrainRunConfig = {
+  task: "train",
+  quantizer: { kind: "gq", bits: 8, groups: 2, entropyMethod: "group-sum" },
+  architecture: { ch: 32, chMult: [1, 2], numResBlocks: 1 },
+  schedule: { kind: "constant", learningRate: 0.001 },
+  stages: { stage1Steps: 2, stage2Steps: 1 },
+  data: { set: "ci", cropSize: 24, evalImages: 2 },
+  batchSize: 2,
+  seed: 5,
+  eval: {
+    metrics: ["psnr", "ssim", "rfid"],
+    decodeTiming: true,
+    noiseSamples: 2,
+    encodeDecodeRounds: 2,
+  },
+};
+
+/** Writes a corpus cache with smooth synthetic photos: 3 for training, 2 held out. */
+async function fakeCorpus(): Promise<string> {
+  const dir = await Deno.makeTempDir();
+  const rng = new Rng(9);
+  const photos = [];
+  for (let i = 0; i < 5; i++) {
+    const width = 40;
+    const height = 36;
+    const data = new Uint8Array(width * height * 3);
+    const phase = rng.uniform() * 6;
+    for (let p = 0; p < width * height; p++) {
+      const x = p % width;
+      const y = Math.floor(p / width);
+      for (let c = 0; c < 3; c++) {
+        data[3 * p + c] = Math.round(127 + 120 * Math.sin(phase + x / (5 + c) + y / 7));
+      }
+    }
+    const file = join(dir, `photo-${i}.png`);
+    await writePng(file, { width, height, data });
+    photos.push({ id: `fake/${i}`, file, split: i < 3 ? "train" : "test", sets: ["ci"] });
+  }
+  await Deno.writeTextFile(
+    join(dir, "corpus-ci.json"),
+    JSON.stringify({ set: "ci", cacheDir: dir, split: {}, photos, skipped: [] }),
+  );
+  return dir;
+}
+
+function context(config: TrainRunConfig, checkpointDir: string): RunContext {
+  const resolved: ResolvedRun = {
+    experiment: "test",
+    label: "gq",
+    scale: "smoke",
+    seed: config.seed,
+    config,
+  };
+  return {
+    run: resolved,
+    runId: "0000000000000000",
+    checkpointDir,
+    backend: "wasm",
+    progress: (total) => new Progress({ label: "test", total, intervalMs: 60_000 }),
+  };
+}
+
+Deno.test("toTrainConfig maps a run config", () => {
+  const config = toTrainConfig("test/gq", {
+    ...run,
+    schedule: { kind: "warmup-cosine", learningRate: 0.001, warmupSteps: 1 },
+    stages: { stage1Steps: 10, stage2Steps: 0 },
+  });
+  assertEquals(config.quantizer, "gq");
+  assertEquals(config.stage1.steps, 10);
+  assertEquals(config.stage1.schedule, {
+    kind: "warmup-cosine",
+    learningRate: 0.001,
+    warmupSteps: 1,
+    totalSteps: 10,
+    minLearningRate: 0,
+  });
+  assertEquals(config.stage2.adversarial, false);
+  assertEquals(config.weights.perceptual, 0);
+  assertEquals(config.seed, 5);
+  assertEquals(config.cropSize, 24);
+});
+
+Deno.test("toTrainConfig rejects quantizers the trainer lacks", () => {
+  const fsq: TrainRunConfig = {
+    ...run,
+    quantizer: { kind: "fsq", bits: 6, groups: 1, levels: [8, 8] },
+  };
+  assertThrows(() => toTrainConfig("x", fsq), ExecutorUnavailableError, "not fsq");
+});
+
+Deno.test("trainExecutor trains, evaluates and resumes", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const cacheDir = await fakeCorpus();
+  const checkpointDir = join(cacheDir, "checkpoints");
+  const execute = trainExecutor({ cacheDir, evalBatch: 2 });
+  const first = await execute(context(run, checkpointDir));
+  const m = first.metrics;
+  assert(m.psnr > 5 && m.psnr < 60, `psnr ${m.psnr}`);
+  assert(m.ssim > -1 && m.ssim <= 1, `ssim ${m.ssim}`);
+  assert(m.usage > 0 && m.usage <= 1, `usage ${m.usage}`);
+  assert(m.decodeMs > 0, `decodeMs ${m.decodeMs}`);
+  assert(m.noiseSpread >= 0, `noiseSpread ${m.noiseSpread}`);
+  assertEquals(m.compressionRatio, (24 * 2 * 2) / 8);
+  assertEquals(first.series?.psnrPerRound.length, 2);
+  assertEquals(m.finalPsnr, first.series?.psnrPerRound[1]);
+  assertEquals(first.notes, [
+    "rfid not computed: its network weights are in no package reachable here",
+  ]);
+
+  // A second call finds the final checkpoint, trains nothing and evaluates the same weights.
+  const second = await execute(context(run, checkpointDir));
+  assertAlmostEquals(second.metrics.psnr, m.psnr, 1e-9);
+  assertAlmostEquals(second.metrics.ssim, m.ssim, 1e-9);
+  await Deno.remove(cacheDir, { recursive: true });
+});
