@@ -42,6 +42,11 @@ function line(name: string, x: number[], y: number[], extra: Record<string, unkn
 /** Legend below the chart, so long titles and legends do not overlap the data. */
 const LEGEND_BELOW = { legend: { orientation: "h", y: -0.2 } };
 
+/** Layout of a log-scale vertical axis with one tick per decade. */
+function logAxisLayout(title: string): Record<string, unknown> {
+  return { ...LEGEND_BELOW, yaxis: { type: "log", dtick: 1, title: { text: title }, automargin: true } };
+}
+
 /** One figure per source and temperature: error against g, one line per d. */
 export function errorVsGroupsFigures(config: ErrorVsGroupsSweep, records: MeasurementRecord[]): StudyFigure[] {
   const figures: StudyFigure[] = [];
@@ -195,7 +200,7 @@ export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFi
     }
   };
   const subtitle = `<sub>N=${config.tokens} tokens, value and gradient, backend ${cost.backend}, ` +
-    `fastest of ${config.repeats} runs</sub>`;
+    `fastest of ${config.repeats} run(s)</sub>`;
   const time: StudyFigure = {
     id: `${config.id}-time`,
     title: `Wall time of the codebook-entropy estimators against d<br>${subtitle}`,
@@ -205,7 +210,7 @@ export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFi
       const rows = cost.records.filter((r) => r.estimator === name && r.seconds !== null);
       return line(label(name), rows.map((r) => r.bits), rows.map((r) => r.seconds!));
     }),
-    layout: LEGEND_BELOW,
+    layout: logAxisLayout("wall time (s, log scale)"),
   };
   const tensorNames = names.filter((n) => n !== "float64-study");
   const memory: StudyFigure = {
@@ -228,7 +233,7 @@ export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFi
         );
       }),
     ],
-    layout: LEGEND_BELOW,
+    layout: logAxisLayout("peak memory (MiB, log scale)"),
     height: 600,
   };
   return [time, memory];
