@@ -8,8 +8,9 @@
  *
  * WeTok (arXiv 2508.05599) trains with LPIPS-VGG at weight 1.0. Neither VGG16
  * nor the LPIPS weights are in any package reachable here, so the extractor
- * is pluggable: the project's InceptionV3 `mixed5` features, a small test net,
- * or a user-provided VGG with the LPIPS channel weights ({@link loadLpipsLinearWeights}).
+ * is pluggable: the project's InceptionV3 feature maps (`NsfwjsInception` in
+ * lib/metrics), a small test net, or `Vgg16Features` with user-supplied
+ * weights and LPIPS channel weights ({@link loadLpipsLinearWeights}).
  * Without channel weights every channel weighs 1, which is not LPIPS: name
  * results accordingly.
  */
@@ -18,15 +19,13 @@ import { parseSafetensors } from "../nn/mod.ts";
 import { assertSameShape } from "./reconstruction_loss.ts";
 
 /** A frozen network mapping images to a list of feature maps. */
-export interface FeatureExtractor {
-  /** Name for logs and result records, e.g. "inception-v3-mixed5". */
-  readonly name: string;
+export interface FeatureMapExtractor {
   /**
    * Returns feature maps `[B, h_l, w_l, C_l]` for images `[B, H, W, 3]` in
    * [-1, 1]. It must be differentiable with respect to the images, and its
    * own weights are constants that no optimizer updates.
    */
-  features(images: tf.Tensor4D): tf.Tensor4D[];
+  featureMaps(images: tf.Tensor4D): tf.Tensor4D[];
 }
 
 /** Options of {@link PerceptualLoss}. */
@@ -40,14 +39,14 @@ export interface PerceptualLossOptions {
   eps?: number;
 }
 
-/** LPIPS-form distance between images through a frozen {@link FeatureExtractor}. */
+/** LPIPS-form distance between images through a frozen {@link FeatureMapExtractor}. */
 export class PerceptualLoss {
-  readonly extractor: FeatureExtractor;
+  readonly extractor: FeatureMapExtractor;
   readonly eps: number;
   readonly #channelWeights: tf.Tensor1D[] | null;
 
   /** @throws RangeError when a channel weight is negative or not finite. */
-  constructor(extractor: FeatureExtractor, options: PerceptualLossOptions = {}) {
+  constructor(extractor: FeatureMapExtractor, options: PerceptualLossOptions = {}) {
     this.extractor = extractor;
     this.eps = options.eps ?? 1e-10;
     if (options.channelWeights === undefined) {
@@ -75,13 +74,13 @@ export class PerceptualLoss {
   distances(target: tf.Tensor4D, output: tf.Tensor4D): tf.Tensor1D {
     assertSameShape(target, output, "perceptual loss");
     return tf.tidy(() => {
-      const a = this.extractor.features(target);
-      const b = this.extractor.features(output);
+      const a = this.extractor.featureMaps(target);
+      const b = this.extractor.featureMaps(output);
       const weights = this.#channelWeights;
       if (weights !== null && weights.length !== a.length) {
         throw new Error(
-          `perceptual loss has channel weights for ${weights.length} layers but extractor ` +
-            `"${this.extractor.name}" returns ${a.length} feature maps`,
+          `perceptual loss has channel weights for ${weights.length} layers but the extractor ` +
+            `returns ${a.length} feature maps`,
         );
       }
       let total: tf.Tensor = tf.zeros([target.shape[0]]);
@@ -95,8 +94,8 @@ export class PerceptualLoss {
           const w = weights[layer];
           if (w.shape[0] !== fa.shape[3]) {
             throw new Error(
-              `perceptual layer ${layer} of "${this.extractor.name}" has ${fa.shape[3]} ` +
-                `channels but ${w.shape[0]} channel weights`,
+              `perceptual feature map ${layer} has ${fa.shape[3]} channels but ` +
+                `${w.shape[0]} channel weights`,
             );
           }
           perPosition = tf.sum(tf.mul(diff, w), 3);

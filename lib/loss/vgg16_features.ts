@@ -11,7 +11,7 @@
  */
 import { Rng, tf } from "../engine/mod.ts";
 import { Conv2d, deserializeWeights, ParameterStore } from "../nn/mod.ts";
-import type { FeatureExtractor } from "./perceptual_loss.ts";
+import type { FeatureMapExtractor } from "./perceptual_loss.ts";
 
 /** Channel widths of the five VGG16 blocks. */
 export const VGG16_WIDTHS: readonly number[] = [64, 128, 256, 512, 512];
@@ -43,8 +43,7 @@ export interface Vgg16Options {
  * VGG16 convolutional trunk returning the five LPIPS feature maps. Its
  * weights are registered as non-trainable, so optimizers never update them.
  */
-export class Vgg16Features implements FeatureExtractor {
-  readonly name = "vgg16-lpips-taps";
+export class Vgg16Features implements FeatureMapExtractor {
   readonly store = new ParameterStore();
   readonly #blocks: Conv2d[][];
 
@@ -86,7 +85,7 @@ export class Vgg16Features implements FeatureExtractor {
   }
 
   /** Returns relu1_2, relu2_2, relu3_3, relu4_3 and relu5_3 for images in [-1, 1]. */
-  features(images: tf.Tensor4D): tf.Tensor4D[] {
+  featureMaps(images: tf.Tensor4D): tf.Tensor4D[] {
     return tf.tidy(() => {
       const taps: tf.Tensor4D[] = [];
       let x = tf.div(tf.sub(images, LPIPS_SHIFT as number[]), LPIPS_SCALE as number[]) as tf.Tensor4D;

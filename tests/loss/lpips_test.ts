@@ -46,7 +46,7 @@ Deno.test("Vgg16Features weights are frozen", () => {
 Deno.test("Vgg16Features returns five LPIPS taps", () => {
   const vgg = new Vgg16Features({ widths: WIDTHS });
   tf.tidy(() => {
-    const taps = vgg.features(tf.zeros([1, 32, 48, 3]) as tf.Tensor4D);
+    const taps = vgg.featureMaps(tf.zeros([1, 32, 48, 3]) as tf.Tensor4D);
     assertEquals(taps.map((t) => t.shape), [
       [1, 32, 48, 4],
       [1, 16, 24, 8],

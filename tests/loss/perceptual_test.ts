@@ -1,7 +1,8 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { join } from "node:path";
 import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
-import { type FeatureExtractor, l1Loss, loadLpipsLinearWeights, PerceptualLoss } from "../../lib/loss/mod.ts";
+import { type FeatureMapExtractor, l1Loss, loadLpipsLinearWeights, PerceptualLoss } from "../../lib/loss/mod.ts";
+import type { NsfwjsInception } from "../../lib/metrics/mod.ts";
 import { ParameterStore, saveWeights } from "../../lib/nn/mod.ts";
 import { finiteDifferenceGradient } from "./_finite_difference.ts";
 
@@ -12,8 +13,7 @@ await initBackend("cpu", { announce: false });
  * the image itself, then two 3x3 conv + ReLU layers (8 and 16 channels, the
  * second with stride 2).
  */
-class RandomConvFeatures implements FeatureExtractor {
-  readonly name = "random-conv-test";
+class RandomConvFeatures implements FeatureMapExtractor {
   readonly #kernels: tf.Tensor4D[];
 
   constructor(seed: number) {
@@ -24,7 +24,7 @@ class RandomConvFeatures implements FeatureExtractor {
     ];
   }
 
-  features(images: tf.Tensor4D): tf.Tensor4D[] {
+  featureMaps(images: tf.Tensor4D): tf.Tensor4D[] {
     const first = tf.relu(tf.conv2d(images, this.#kernels[0], 1, "same"));
     const second = tf.relu(tf.conv2d(first, this.#kernels[1], 2, "same"));
     return [images, first, second];
@@ -66,6 +66,9 @@ function referenceDistance(a: tf.Tensor4D[], b: tf.Tensor4D[], weights?: Float32
   return out;
 }
 
+// Type check only: the project's InceptionV3 trunk plugs into PerceptualLoss.
+const _inceptionPlugsIn = (inception: NsfwjsInception): FeatureMapExtractor => inception;
+
 const extractor = new RandomConvFeatures(51);
 const rng = new Rng(52);
 const target = tf.keep(rng.uniformTensor([2, 8, 8, 3], -1, 1) as tf.Tensor4D);
@@ -100,7 +103,7 @@ Deno.test("l1Loss gradient matches finite differences", () => {
 Deno.test("PerceptualLoss matches float64 reference", () => {
   const loss = new PerceptualLoss(extractor);
   tf.tidy(() => {
-    const expected = referenceDistance(extractor.features(target), extractor.features(output));
+    const expected = referenceDistance(extractor.featureMaps(target), extractor.featureMaps(output));
     const actual = loss.distances(target, output).dataSync();
     assertEquals(actual.length, 2);
     for (let n = 0; n < 2; n++) assertAlmostEquals(actual[n], expected[n], 1e-5 * expected[n], `image ${n}`);
@@ -113,7 +116,7 @@ Deno.test("PerceptualLoss applies channel weights", () => {
   weights[2][3] = 3;
   const loss = new PerceptualLoss(extractor, { channelWeights: weights });
   tf.tidy(() => {
-    const expected = referenceDistance(extractor.features(target), extractor.features(output), weights);
+    const expected = referenceDistance(extractor.featureMaps(target), extractor.featureMaps(output), weights);
     const actual = loss.distances(target, output).dataSync();
     for (let n = 0; n < 2; n++) assertAlmostEquals(actual[n], expected[n], 1e-5 * expected[n], `image ${n}`);
   });
@@ -154,7 +157,7 @@ Deno.test("PerceptualLoss rejects negative channel weight", () => {
 
 Deno.test("PerceptualLoss rejects wrong layer count", () => {
   const loss = new PerceptualLoss(extractor, { channelWeights: [new Float32Array(3)] });
-  assertThrows(() => loss.apply(target, output), Error, "channel weights for 1 layers but extractor");
+  assertThrows(() => loss.apply(target, output), Error, "channel weights for 1 layers but the extractor returns 3");
   loss.dispose();
 });
 
