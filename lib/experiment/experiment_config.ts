@@ -294,6 +294,7 @@ function parseClaimSpec(
     check.fail(`${cf}.tolerance`, `invalid value ${describe(tolerance)}: expected a number >= 0`);
   }
   const base = { metric, better, tolerance: tolerance as number };
+
   let spec: ClaimSpec["criterion"];
   if (kind === "order") {
     check.keys(criterion, cf, ["kind", "metric", "better", "runs", "tolerance"]);
@@ -325,6 +326,7 @@ function parseClaimSpec(
       value: threshold as number,
     };
   }
+
   return { claim: check.string(claim.claim, `${field}.claim`), criterion: spec };
 }
 
@@ -358,6 +360,7 @@ function parseFigureSpec(
   }
   if (figureIds.has(id)) check.fail(`${field}.id`, `duplicate figure id "${id}"`);
   figureIds.add(id);
+
   const kind = check.oneOf(
     figure.kind,
     `${field}.kind`,
@@ -373,6 +376,7 @@ function parseFigureSpec(
     xTitle: check.string(figure.xTitle, `${field}.xTitle`),
     yTitle: check.string(figure.yTitle, `${field}.yTitle`),
   };
+
   if (kind === "line" || kind === "heatmap") spec.x = check.string(figure.x, `${field}.x`);
   if (kind === "heatmap") spec.y = check.string(figure.y, `${field}.y`);
   if (figure.group !== undefined) spec.group = check.string(figure.group, `${field}.group`);
@@ -386,6 +390,7 @@ function parseFigureSpec(
     }
   }
   if (figure.caption !== undefined) spec.caption = check.string(figure.caption, `${field}.caption`);
+
   if (figure.paperPoints !== undefined) {
     spec.paperPoints = check.array(figure.paperPoints, `${field}.paperPoints`).map((p, j) => {
       const pf = `${field}.paperPoints[${j}]`;

@@ -33,12 +33,19 @@ export function canonicalJson(value: unknown): string {
     }]`;
   }
   if (typeof value === "object") {
+    // UTF-16 code-unit order, which equals Python's code-point order for keys in the BMP.
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+      .sort(([a], [b]) => compareKeys(a, b));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
   }
   throw new Error(`canonicalJson: a ${typeof value} has no JSON form`);
+}
+
+function compareKeys(a: string, b: string): number {
+  if (a < b) return -1;
+  if (a > b) return 1;
+  return 0;
 }
 
 /** Returns the lower-case hex SHA-256 of a UTF-8 string. */

@@ -1,4 +1,4 @@
-/** Reporting: figures (HTML, JSON, PNG, SVG) and tables beside the paper's values. */
+/** Reporting: figures (HTML, JSON, PNG, SVG) and tables beside the values of WeTok (arXiv 2508.05599). */
 export * from "./figure.ts";
 export * from "./figure_render.ts";
 export * from "./table.ts";

@@ -113,9 +113,12 @@ Deno.test("trainExecutor trains, evaluates and resumes", {
   const execute = trainExecutor({ cacheDir, evalBatch: 2 });
   const first = await execute(context(run, checkpointDir));
   const m = first.metrics;
-  assert(m.psnr > 5 && m.psnr < 60, `psnr ${m.psnr}`);
-  assert(m.ssim > -1 && m.ssim <= 1, `ssim ${m.ssim}`);
-  assert(m.usage > 0 && m.usage <= 1, `usage ${m.usage}`);
+  assert(m.psnr > 5, `psnr ${m.psnr}`);
+  assert(m.psnr < 60, `psnr ${m.psnr}`);
+  assert(m.ssim > -1, `ssim ${m.ssim}`);
+  assert(m.ssim <= 1, `ssim ${m.ssim}`);
+  assert(m.usage > 0, `usage ${m.usage}`);
+  assert(m.usage <= 1, `usage ${m.usage}`);
   assert(m.decodeMs > 0, `decodeMs ${m.decodeMs}`);
   assert(m.noiseSpread >= 0, `noiseSpread ${m.noiseSpread}`);
   assertEquals(m.compressionRatio, (24 * 2 * 2) / 8);
