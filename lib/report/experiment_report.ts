@@ -108,7 +108,9 @@ export function buildExperimentReport(
 
   const testsClaims = config.scales[scale].testsClaims ?? true;
   const claimRows: ClaimRow[] = spec.claims.map((c) => {
-    const result = evaluateCriterion(c.criterion, measurements(c.criterion.metric));
+    // The criterion text names the metric by its display label (with unit), not its key.
+    const labelled = { ...c.criterion, metric: metricLabel(config, c.criterion.metric) };
+    const result = evaluateCriterion(labelled, measurements(c.criterion.metric));
     if (!testsClaims) {
       result.verdict = "inconclusive";
       result.evidence = `scale ${scale} does not test claims; ${result.evidence}`;
