@@ -1,8 +1,8 @@
 /**
  * `DepthToSpace` for the wasm backend. The stock kernel of tfjs-backend-wasm
- * 4.22 moves one element at a time (77 ms for [8, 64, 64, 64]); in NHWC this
- * one is the reshape and rank-4 transpose of `depthToSpace` in
- * lib/engine/depth_to_space.ts.
+ * 4.22 took 77 ms on [8, 64, 64, 64] where a rank-4 transpose of the same data
+ * took 5.8 ms (2-core AMD EPYC). In NHWC this one is the reshape and rank-4
+ * transpose of `depthToSpace` in lib/engine/depth_to_space.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { depthToSpace } from "../depth_to_space.ts";
