@@ -95,8 +95,9 @@ export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
     // No perceptual feature network ships with the project, so the perceptual weight is 0.
     weights: { ...DEFAULT_TRAIN_CONFIG.weights, perceptual: 0 },
     discriminatorSchedule: { kind: "constant", learningRate: run.schedule.learningRate },
+    // About ten checkpoints per run, at least 10 updates apart (the trainer also saves at each stage end).
     checkpointEvery: Math.max(
-      1,
+      10,
       Math.min(500, Math.floor((run.stages.stage1Steps + run.stages.stage2Steps) / 10)),
     ),
     keepCheckpoints: 2,
