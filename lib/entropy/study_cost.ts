@@ -8,7 +8,7 @@ import { Rng, tf } from "../engine/mod.ts";
 import { log } from "../io/log.ts";
 import { Progress } from "../io/progress.ts";
 import { bitwiseCodebookEntropy } from "./bitwise_entropy.ts";
-import { exactCodebookEntropy, exactEntropyWorkingBytes } from "./exact_codebook_entropy.ts";
+import { exactCodebookEntropy } from "./exact_codebook_entropy.ts";
 import { groupPooledCodebookEntropy, groupSumCodebookEntropy } from "./group_entropy.ts";
 import { drawLatents, latentLogits } from "./latent_sources.ts";
 import type { CostVsBitsSweep } from "./study_config.ts";
@@ -77,6 +77,7 @@ export async function runCostVsBits(config: CostVsBitsSweep): Promise<CostRecord
     const tensor = tf.tensor2d(Float32Array.from(logits.data), [config.tokens, bits]);
     for (const name of COST_ESTIMATORS) {
       if (name === "float64-study") {
+        log.info(`${config.id}: measuring the float64 enumeration at d=${bits}`);
         const started = performance.now();
         const value = enumeratedEntropy(logits);
         records.push({
@@ -92,6 +93,7 @@ export async function runCostVsBits(config: CostVsBitsSweep): Promise<CostRecord
         continue;
       }
       const [estimator, groups] = estimatorAt(name, bits, config.groupBits);
+      log.info(`${config.id}: measuring ${name} with ${groups} group(s) at d=${bits}`);
       const denseBytes = name === "bitwise"
         ? 2 * 4 * config.tokens * bits
         : 2 * 4 * config.tokens * groups * 2 ** (bits / groups);
@@ -126,7 +128,10 @@ export async function runCostVsBits(config: CostVsBitsSweep): Promise<CostRecord
   return { backend: tf.getBackend(), records };
 }
 
-/** Times value plus gradient `repeats` times (minimum kept) and profiles one pass. */
+/**
+ * Profiles one pass of value plus gradient (which also warms the kernels up),
+ * then times `repeats` more passes and keeps the fastest.
+ */
 async function measureTensorEstimator(
   estimator: Estimator,
   logits: tf.Tensor2D,
@@ -140,20 +145,15 @@ async function measureTensorEstimator(
     grad.dispose();
     return v;
   };
-  let value = pass();
+  let value = NaN;
+  const info = await tf.profile(() => {
+    value = pass();
+  });
   let seconds = Infinity;
   for (let r = 0; r < repeats; r++) {
     const started = performance.now();
     value = pass();
     seconds = Math.min(seconds, (performance.now() - started) / 1000);
   }
-  const info = await tf.profile(() => {
-    pass();
-  });
   return { seconds, peakBytes: info.peakBytes, value };
-}
-
-/** Working bytes the exact estimator of `lib/entropy` predicts for `tokens` tokens at `bits` bits. */
-export function predictedExactBytes(tokens: number, bits: number): number {
-  return exactEntropyWorkingBytes(tokens, bits, 1);
 }

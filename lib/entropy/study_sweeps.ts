@@ -138,9 +138,18 @@ export function measure(
   pooledGroupCounts: number[],
   totals: CheckTotals,
 ): { record: MeasurementRecord; result: ApproximationResult; checks: ApproximationChecks } {
-  const result = analyzeApproximation(latentLogits(latents, temperature), { groupings, pooledGroupCounts });
+  // Enumerations of 2^32 code-token products or more take minutes, so they log their own progress.
+  const where = `${source}, d=${latents.bits}, tau=${temperature}`;
+  const progress = latents.tokens * 2 ** latents.bits >= 2 ** 32
+    ? new Progress({ label: `exact H(pbar) for ${where}`, total: 100, unit: "%" })
+    : null;
+  const result = analyzeApproximation(latentLogits(latents, temperature), {
+    groupings,
+    pooledGroupCounts,
+    onProgress: progress ? (fraction) => progress.update(Math.round(100 * fraction)) : undefined,
+  });
   const checks = checkApproximation(result);
-  addChecks(totals, result, checks, `${source}, d=${latents.bits}, tau=${temperature}`);
+  addChecks(totals, result, checks, where);
   const record: MeasurementRecord = {
     source,
     bits: result.bits,
