@@ -30,7 +30,7 @@ import {
   splitHalves,
   visitCodeTiles,
 } from "./study_enumeration.ts";
-import { canonicalGrouping, contiguousGrouping, formatGrouping, type Grouping } from "./study_grouping.ts";
+import { canonicalGrouping, contiguousGrouping, type Grouping } from "./study_grouping.ts";
 
 /** A grouping with a label for tables and figure legends. */
 export interface NamedGrouping {
@@ -105,8 +105,8 @@ export interface ApproximationResult {
   pooled: PooledEstimate[];
   /**
    * Largest absolute difference between a group marginal computed on its
-   * own and the same marginal summed from the full `pbar`; null when the
-   * divergence was not computed.
+   * own and the same marginal summed from the full `pbar`. It is null when
+   * the divergence was not computed.
    */
   marginalMismatch: number | null;
   /** Wall time of the analysis, in seconds. */
@@ -194,7 +194,7 @@ export function analyzeApproximation(m: LogitMatrix, options: ApproximationOptio
     const estimate = marginalEntropies.reduce((s, h) => s + h, 0);
     let totalCorrelation: number | null = null;
     if (checkDivergence) {
-      // D(pbar || prod_k pbar_k) = sum_k CE_k - H(pbar); a whole-code group has CE = H.
+      // D(pbar || prod_k pbar_k) = sum_k CE_k - H(pbar). A group of all d bits has CE = H.
       const crossSum = grouping.groups.reduce(
         (s, bits) => s + (bits.length === d ? exactEntropy : tables.get(bits.join(","))!.crossEntropy),
         0,
@@ -284,11 +284,4 @@ function accumulateGroup(
     }
   }
   table.crossEntropy += cross;
-}
-
-/** Formats a grouping result as one line, for logs. */
-export function describeGroupingError(result: GroupingError): string {
-  const tc = result.totalCorrelation === null ? "" : `, total correlation ${result.totalCorrelation.toExponential(4)}`;
-  return `${result.name} ${formatGrouping(result.groups)}: estimate ${result.estimate.toFixed(6)} nats, ` +
-    `error ${result.error.toExponential(4)}${tc}`;
 }

@@ -1,9 +1,9 @@
 /**
  * Checks of the facts about the per-group sum estimator of the codebook
- * entropy (WeTok, arXiv 2508.05599), applied to measured results:
- * the error equals the total correlation between groups, refining a grouping
- * never lowers the error, and groupings that do not refine each other are not
- * ordered by their group count.
+ * entropy (WeTok, arXiv 2508.05599), applied to measured results. The error
+ * equals the total correlation between groups, and refining a grouping never
+ * lowers it. Groupings that do not refine each other are not ordered by their
+ * group count, so their inversions are counted, not failed.
  */
 import type { ApproximationResult, GroupingError } from "./approximation_error.ts";
 import { formatGrouping, isRefinement } from "./study_grouping.ts";

@@ -1,8 +1,9 @@
 /**
  * Time and memory of the tensor codebook-entropy estimators against the
- * codebook size d, on the active TensorFlow.js backend: exact (LFQ), per-group
- * sum and pooled (GQ), and bitwise (BSQ), each for one value and its gradient,
- * plus the float64 enumeration of the study for comparison.
+ * codebook size d, on the active TensorFlow.js backend. The estimators are
+ * exact (LFQ), per-group sum and pooled (GQ), and bitwise (BSQ), each timed
+ * for one value and its gradient. The float64 enumeration of the study is
+ * timed beside them, for its value only.
  */
 import { Rng, tf } from "../engine/mod.ts";
 import { log } from "../io/log.ts";

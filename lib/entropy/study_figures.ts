@@ -47,7 +47,7 @@ function logAxisLayout(title: string): Record<string, unknown> {
   return { ...LEGEND_BELOW, yaxis: { type: "log", dtick: 1, title: { text: title }, automargin: true } };
 }
 
-/** One figure per source and temperature: error against g, one line per d. */
+/** Builds one figure per source and temperature: error against g, one line per d. */
 export function errorVsGroupsFigures(config: ErrorVsGroupsSweep, records: MeasurementRecord[]): StudyFigure[] {
   const figures: StudyFigure[] = [];
   for (const source of config.sources) {
@@ -71,7 +71,7 @@ export function errorVsGroupsFigures(config: ErrorVsGroupsSweep, records: Measur
   return figures;
 }
 
-/** One figure per block size: error against the correlation, one line per g. */
+/** Builds one figure per block size: error against the correlation, one line per g. */
 export function errorVsCorrelationFigures(
   config: ErrorVsCorrelationSweep,
   records: (MeasurementRecord & { correlation: number; blockSize: number })[],
@@ -97,7 +97,7 @@ export function errorVsCorrelationFigures(
   });
 }
 
-/** Error against tau, and the entropies themselves against tau. */
+/** Builds two figures: the error against tau, and the entropies themselves against tau. */
 export function errorVsTemperatureFigures(config: ErrorVsTemperatureSweep, records: MeasurementRecord[]): StudyFigure[] {
   const taus = records.map((r) => r.temperature);
   const label = describeSource(config.source);
@@ -140,7 +140,7 @@ export function errorVsTemperatureFigures(config: ErrorVsTemperatureSweep, recor
   return [error, values];
 }
 
-/** Every estimator against the exact entropy, with the diagonal. */
+/** Builds the scatter of every estimator against the exact entropy, with the diagonal. */
 export function estimatorScatterFigures(config: EstimatorScatterSweep, records: MeasurementRecord[]): StudyFigure[] {
   const exact = records.map((r) => r.exactEntropy);
   const hover = records.map((r) => `${r.source}, tau=${r.temperature}`);
@@ -182,7 +182,7 @@ export function estimatorScatterFigures(config: EstimatorScatterSweep, records: 
   }];
 }
 
-/** Time and peak memory against d, one line per estimator. */
+/** Builds two figures, time and peak memory against d, with one line per estimator. */
 export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFigure[] {
   const names = [...new Set(cost.records.map((r) => r.estimator))];
   const label = (name: string) => {
@@ -239,7 +239,7 @@ export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFi
   return [time, memory];
 }
 
-/** Scatter of the two configured groupings' errors over every trial. */
+/** Builds the scatter of the two configured groupings' errors over every trial. */
 export function nonNestedFigures(config: NonNestedSearchSweep, search: SearchRecords): StudyFigure[] {
   const [coarse, fine] = search.pairLabels;
   const labels = [...new Set(search.records.map((r) => `${r.source}, tau=${r.temperature}`))];
