@@ -142,13 +142,20 @@ export async function loadLpipsLinearWeights(path: string): Promise<Float32Array
   for (let k = 0;; k++) {
     const tensor = tensors.get(`lin${k}.model.1.weight`);
     if (tensor === undefined) break;
-    if (tensor.shape.length !== 4 || tensor.shape[0] !== 1 || tensor.shape[2] !== 1 || tensor.shape[3] !== 1) {
-      throw new Error(`${path}: lin${k}.model.1.weight has shape [${tensor.shape}], expected [1, C, 1, 1]`);
+    if (
+      tensor.shape.length !== 4 || tensor.shape[0] !== 1 || tensor.shape[2] !== 1 ||
+      tensor.shape[3] !== 1
+    ) {
+      throw new Error(
+        `${path}: lin${k}.model.1.weight has shape [${tensor.shape}], expected [1, C, 1, 1]`,
+      );
     }
     layers.push(tensor.data);
   }
   if (layers.length === 0) {
-    throw new Error(`${path}: no LPIPS weights found; expected tensors named lin0.model.1.weight, lin1...`);
+    throw new Error(
+      `${path}: no LPIPS weights found; expected tensors named lin0.model.1.weight, lin1...`,
+    );
   }
   return layers;
 }

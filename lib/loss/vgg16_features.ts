@@ -88,7 +88,10 @@ export class Vgg16Features implements FeatureMapExtractor {
   featureMaps(images: tf.Tensor4D): tf.Tensor4D[] {
     return tf.tidy(() => {
       const taps: tf.Tensor4D[] = [];
-      let x = tf.div(tf.sub(images, LPIPS_SHIFT as number[]), LPIPS_SCALE as number[]) as tf.Tensor4D;
+      let x = tf.div(
+        tf.sub(images, LPIPS_SHIFT as number[]),
+        LPIPS_SCALE as number[],
+      ) as tf.Tensor4D;
       this.#blocks.forEach((convs, block) => {
         if (block > 0) x = tf.maxPool(x, 2, 2, "valid");
         for (const conv of convs) x = tf.relu(conv.apply(x));

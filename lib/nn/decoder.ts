@@ -100,7 +100,9 @@ export class Decoder {
       );
       const blocks: ResBlock[] = [];
       for (let i = 0; i < numResBlocks; i++) {
-        blocks.push(new ResBlock(this.store, `${p}.up.${level}.block.${i}`, channels, outChannels, rng));
+        blocks.push(
+          new ResBlock(this.store, `${p}.up.${level}.block.${i}`, channels, outChannels, rng),
+        );
         channels = outChannels;
       }
       const upsample = level > 0

@@ -55,8 +55,14 @@ interface Stage {
  *
  * @throws RangeError naming the invalid field.
  */
-export function resolveDiscriminatorConfig(config: DiscriminatorConfig = {}): Required<DiscriminatorConfig> {
-  const resolved = { inChannels: config.inChannels ?? 3, ndf: config.ndf ?? 64, nLayers: config.nLayers ?? 3 };
+export function resolveDiscriminatorConfig(
+  config: DiscriminatorConfig = {},
+): Required<DiscriminatorConfig> {
+  const resolved = {
+    inChannels: config.inChannels ?? 3,
+    ndf: config.ndf ?? 64,
+    nLayers: config.nLayers ?? 3,
+  };
   for (const [key, value] of Object.entries(resolved)) {
     if (!Number.isInteger(value) || value < 1) {
       throw new RangeError(`invalid discriminator ${key} ${value}: it must be a positive integer`);
@@ -95,7 +101,11 @@ export class PatchDiscriminator {
 
     // Module indices count conv, norm and activation modules, as in nn.Sequential.
     let index = 0;
-    this.#stages.push({ conv: conv(index, inChannels, ndf, 2, true), norm: null, activation: true });
+    this.#stages.push({
+      conv: conv(index, inChannels, ndf, 2, true),
+      norm: null,
+      activation: true,
+    });
     index += 2;
     let mult = 1;
     for (let n = 1; n <= nLayers; n++) {

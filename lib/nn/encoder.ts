@@ -67,7 +67,9 @@ export class Encoder {
       const outChannels = ch * mult;
       const blocks: ResBlock[] = [];
       for (let i = 0; i < numResBlocks; i++) {
-        blocks.push(new ResBlock(this.store, `${p}.down.${level}.block.${i}`, channels, outChannels, rng));
+        blocks.push(
+          new ResBlock(this.store, `${p}.down.${level}.block.${i}`, channels, outChannels, rng),
+        );
         channels = outChannels;
       }
       const downsample = level < chMult.length - 1

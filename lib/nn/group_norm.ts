@@ -34,7 +34,10 @@ export function groupNormalize(
     const grouped = tf.reshape(x, [b, h * w, groups, c / groups]);
     const mean = groupMean(x, groups);
     const centered = tf.sub(grouped, mean);
-    const variance = groupMean(tf.reshape(tf.square(centered), [b, h, w, c]) as tf.Tensor4D, groups);
+    const variance = groupMean(
+      tf.reshape(tf.square(centered), [b, h, w, c]) as tf.Tensor4D,
+      groups,
+    );
     const normalized = tf.mul(centered, tf.rsqrt(tf.add(variance, eps)));
     return tf.reshape(normalized, [b, h, w, c]);
   });

@@ -12,7 +12,13 @@ export class Linear {
   readonly bias: tf.Variable;
 
   /** Draws PyTorch's default initialisation `U(-1/sqrt(in), 1/sqrt(in))` for weight and bias. */
-  constructor(store: ParameterStore, prefix: string, inFeatures: number, outFeatures: number, rng: Rng) {
+  constructor(
+    store: ParameterStore,
+    prefix: string,
+    inFeatures: number,
+    outFeatures: number,
+    rng: Rng,
+  ) {
     const weight = torchDefaultUniform(rng, [inFeatures, outFeatures], inFeatures);
     this.weight = store.add(`${prefix}.weight`, weight);
     weight.dispose();

@@ -3,7 +3,7 @@
  * computed from a config without allocating any weight. They follow the same
  * layer list as the constructors, which tests check on small built models.
  */
-import { resolveDiscriminatorConfig, type DiscriminatorConfig } from "./discriminator.ts";
+import { type DiscriminatorConfig, resolveDiscriminatorConfig } from "./discriminator.ts";
 import { type TokenizerConfig, validateTokenizerConfig } from "./tokenizer_config.ts";
 
 /** Trainable scalar counts of an encoder/decoder pair. */

@@ -36,7 +36,9 @@ export class ParameterStore {
    */
   add(name: string, initial: tf.Tensor, trainable = true): tf.Variable {
     if (this.#entries.has(name)) {
-      throw new Error(`parameter "${name}" is already registered; every layer needs its own prefix`);
+      throw new Error(
+        `parameter "${name}" is already registered; every layer needs its own prefix`,
+      );
     }
     const variable = tf.variable(initial, trainable);
     this.#entries.set(name, { name, variable, trainable });
@@ -56,7 +58,9 @@ export class ParameterStore {
   get(name: string): tf.Variable {
     const entry = this.#entries.get(name);
     if (entry === undefined) {
-      throw new Error(`parameter "${name}" not found (the store has ${this.#entries.size} entries)`);
+      throw new Error(
+        `parameter "${name}" not found (the store has ${this.#entries.size} entries)`,
+      );
     }
     return entry.variable;
   }

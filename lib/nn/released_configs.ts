@@ -7,7 +7,11 @@
  * and groups of 8 bits (`d = groups * 8`). The compression ratio is the bits
  * of an 8-bit RGB image over the bits of its tokens: `24 * f^2 / d`.
  */
-import { downsamplingFactor, type TokenizerConfig, validateTokenizerConfig } from "./tokenizer_config.ts";
+import {
+  downsamplingFactor,
+  type TokenizerConfig,
+  validateTokenizerConfig,
+} from "./tokenizer_config.ts";
 
 /** A named tokenizer configuration with its quantizer grouping and decoder kind. */
 export interface ReleasedConfig {

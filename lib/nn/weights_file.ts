@@ -14,7 +14,12 @@ import { atomicWrite } from "../io/atomic_write.ts";
 import { tf } from "../engine/mod.ts";
 import type { ParameterStore } from "./parameter_store.ts";
 import { shapesEqual } from "./parameter_store.ts";
-import { fromTorchLayout, type HostTensor, toTorchLayout, type WeightLayout } from "./torch_layout.ts";
+import {
+  fromTorchLayout,
+  type HostTensor,
+  toTorchLayout,
+  type WeightLayout,
+} from "./torch_layout.ts";
 
 /** Options of {@link serializeWeights} and {@link saveWeights}. */
 export interface SaveWeightsOptions {
@@ -110,14 +115,18 @@ export async function serializeWeights(
  */
 export function parseSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (bytes.length < 8) {
-    throw new Error(`invalid safetensors data: ${bytes.length} bytes, shorter than the 8-byte header length`);
+    throw new Error(
+      `invalid safetensors data: ${bytes.length} bytes, shorter than the 8-byte header length`,
+    );
   }
 
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const headerLength = Number(view.getBigUint64(0, true));
   if (headerLength > bytes.length - 8) {
     throw new Error(
-      `invalid safetensors data: header length ${headerLength} exceeds the ${bytes.length - 8} bytes after it`,
+      `invalid safetensors data: header length ${headerLength} exceeds the ${
+        bytes.length - 8
+      } bytes after it`,
     );
   }
 
@@ -193,14 +202,18 @@ export function deserializeWeights(
     const tensor = layout === "torch" ? fromTorchLayout(stored) : stored;
     const expected = store.get(name).shape;
     if (!shapesEqual(expected, tensor.shape)) {
-      mismatched.push(`"${name}" has shape [${tensor.shape}] (${layout} layout), expected [${expected}]`);
+      mismatched.push(
+        `"${name}" has shape [${tensor.shape}] (${layout} layout), expected [${expected}]`,
+      );
     } else {
       converted.set(name, tensor);
     }
   }
   if (mismatched.length > 0) {
     const listed = mismatched.slice(0, 4).join(", ");
-    problems.push(mismatched.length > 4 ? `${mismatched.length} shape mismatches: ${listed}, ...` : listed);
+    problems.push(
+      mismatched.length > 4 ? `${mismatched.length} shape mismatches: ${listed}, ...` : listed,
+    );
   }
   if (problems.length > 0) {
     throw new Error(

@@ -123,11 +123,19 @@ Deno.test("adaptiveGanWeight at known gradients", () => {
   const reconstructionGrad = tf.tensor([3, 4]);
   const adversarialGrad = tf.tensor([[0, 2], [0, 0]]);
   // 0.8 * 5 / (2 + 1e-4)
-  assertAlmostEquals(scalar(adaptiveGanWeight(reconstructionGrad, adversarialGrad)), 0.8 * 5 / 2.0001, 1e-6);
+  assertAlmostEquals(
+    scalar(adaptiveGanWeight(reconstructionGrad, adversarialGrad)),
+    0.8 * 5 / 2.0001,
+    1e-6,
+  );
   const zero = tf.zeros([2]);
   // 5 / 1e-4 = 5e4 is clamped to 1e4, then scaled by 0.8.
   assertAlmostEquals(scalar(adaptiveGanWeight(reconstructionGrad, zero)), 8000, 1e-2);
-  assertAlmostEquals(scalar(adaptiveGanWeight(reconstructionGrad, adversarialGrad, { factor: 1, eps: 0 })), 2.5, 1e-6);
+  assertAlmostEquals(
+    scalar(adaptiveGanWeight(reconstructionGrad, adversarialGrad, { factor: 1, eps: 0 })),
+    2.5,
+    1e-6,
+  );
   tf.dispose([reconstructionGrad, adversarialGrad, zero]);
 });
 

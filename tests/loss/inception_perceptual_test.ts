@@ -32,6 +32,9 @@ Deno.test("PerceptualLoss over Inception has directional derivative", () => {
   const minus = tf.tidy(() => f(tf.sub(output, tf.mul(direction, h))).dataSync()[0]);
   const numeric = (plus - minus) / (2 * h);
   assert(Math.abs(analytic) > 0, "gradient reaches the images");
-  assert(Math.abs(analytic - numeric) <= 0.02 * Math.abs(numeric), `analytic ${analytic}, numeric ${numeric}`);
+  assert(
+    Math.abs(analytic - numeric) <= 0.02 * Math.abs(numeric),
+    `analytic ${analytic}, numeric ${numeric}`,
+  );
   direction.dispose();
 });

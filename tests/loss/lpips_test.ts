@@ -6,7 +6,12 @@
 import { assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { join } from "node:path";
 import { initBackend, tf } from "../../lib/engine/mod.ts";
-import { loadLpipsLinearWeights, PerceptualLoss, Vgg16Features, VGG16_WIDTHS } from "../../lib/loss/mod.ts";
+import {
+  loadLpipsLinearWeights,
+  PerceptualLoss,
+  VGG16_WIDTHS,
+  Vgg16Features,
+} from "../../lib/loss/mod.ts";
 import { parseSafetensors } from "../../lib/nn/mod.ts";
 
 await initBackend("cpu", { announce: false });
@@ -14,7 +19,8 @@ await initBackend("cpu", { announce: false });
 const FIXTURES = new URL("../fixtures/", import.meta.url);
 const WIDTHS = [4, 8, 8, 16, 16];
 const weightsPath = new URL("nn_lpips_weights.safetensors", FIXTURES).pathname;
-const io = parseSafetensors(await Deno.readFile(new URL("nn_lpips_io.safetensors", FIXTURES))).tensors;
+const io =
+  parseSafetensors(await Deno.readFile(new URL("nn_lpips_io.safetensors", FIXTURES))).tensors;
 
 function images(name: string): tf.Tensor4D {
   const t = io.get(name)!;
@@ -24,7 +30,9 @@ function images(name: string): tf.Tensor4D {
 Deno.test("Vgg16Features with LPIPS weights matches PyTorch", async () => {
   const vgg = new Vgg16Features({ widths: WIDTHS });
   vgg.loadWeights(await Deno.readFile(weightsPath));
-  const loss = new PerceptualLoss(vgg, { channelWeights: await loadLpipsLinearWeights(weightsPath) });
+  const loss = new PerceptualLoss(vgg, {
+    channelWeights: await loadLpipsLinearWeights(weightsPath),
+  });
   const expected = io.get("distances")!.data;
   tf.tidy(() => {
     const actual = loss.distances(images("images0"), images("images1")).dataSync();
@@ -70,12 +78,20 @@ Deno.test("Vgg16Features full width has VGG16 size", () => {
 Deno.test("Vgg16Features rejects wrong weight shapes", async () => {
   const vgg = new Vgg16Features({ widths: [4, 8, 8, 16, 32] });
   const bytes = await Deno.readFile(weightsPath);
-  assertThrows(() => vgg.loadWeights(bytes), Error, '"features.24.weight" has shape [3,3,16,16] (torch layout), expected [3,3,16,32]');
+  assertThrows(
+    () => vgg.loadWeights(bytes),
+    Error,
+    '"features.24.weight" has shape [3,3,16,16] (torch layout), expected [3,3,16,32]',
+  );
   vgg.dispose();
 });
 
 Deno.test("Vgg16Features rejects four widths", () => {
-  assertThrows(() => new Vgg16Features({ widths: [4, 8, 8, 16] }), RangeError, "invalid VGG16 widths [4,8,8,16]");
+  assertThrows(
+    () => new Vgg16Features({ widths: [4, 8, 8, 16] }),
+    RangeError,
+    "invalid VGG16 widths [4,8,8,16]",
+  );
 });
 
 Deno.test("loadLpipsLinearWeights reads fixture layers", async () => {
@@ -86,6 +102,10 @@ Deno.test("loadLpipsLinearWeights reads fixture layers", async () => {
 Deno.test("loadLpipsLinearWeights names a missing file", async () => {
   const dir = await Deno.makeTempDir({ prefix: "wetok_lpips_" });
   const path = join(dir, "missing.safetensors");
-  await assertRejects(() => loadLpipsLinearWeights(path), Error, `failed to read LPIPS weights from ${path}`);
+  await assertRejects(
+    () => loadLpipsLinearWeights(path),
+    Error,
+    `failed to read LPIPS weights from ${path}`,
+  );
   await Deno.remove(dir, { recursive: true });
 });

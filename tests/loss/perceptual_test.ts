@@ -1,7 +1,12 @@
 import { assert, assertAlmostEquals, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { join } from "node:path";
 import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
-import { type FeatureMapExtractor, l1Loss, loadLpipsLinearWeights, PerceptualLoss } from "../../lib/loss/mod.ts";
+import {
+  type FeatureMapExtractor,
+  l1Loss,
+  loadLpipsLinearWeights,
+  PerceptualLoss,
+} from "../../lib/loss/mod.ts";
 import type { NsfwjsInception } from "../../lib/metrics/mod.ts";
 import { ParameterStore, saveWeights } from "../../lib/nn/mod.ts";
 import { finiteDifferenceGradient } from "./_finite_difference.ts";
@@ -96,29 +101,50 @@ Deno.test("l1Loss gradient matches finite differences", () => {
   const f = (t: tf.Tensor) => l1Loss(fixed, t);
   const analytic = tf.tidy(() => tf.grad(f)(x).dataSync());
   const numeric = finiteDifferenceGradient(f, x, 1e-2);
-  for (let i = 0; i < numeric.length; i++) assertAlmostEquals(analytic[i], numeric[i], 1e-4, `element ${i}`);
+  for (let i = 0; i < numeric.length; i++) {
+    assertAlmostEquals(analytic[i], numeric[i], 1e-4, `element ${i}`);
+  }
   tf.dispose([fixed, x]);
 });
 
 Deno.test("PerceptualLoss matches float64 reference", () => {
   const loss = new PerceptualLoss(extractor);
   tf.tidy(() => {
-    const expected = referenceDistance(extractor.featureMaps(target), extractor.featureMaps(output));
+    const expected = referenceDistance(
+      extractor.featureMaps(target),
+      extractor.featureMaps(output),
+    );
     const actual = loss.distances(target, output).dataSync();
     assertEquals(actual.length, 2);
-    for (let n = 0; n < 2; n++) assertAlmostEquals(actual[n], expected[n], 1e-5 * expected[n], `image ${n}`);
-    assertAlmostEquals(loss.apply(target, output).dataSync()[0], (expected[0] + expected[1]) / 2, 1e-5);
+    for (let n = 0; n < 2; n++) {
+      assertAlmostEquals(actual[n], expected[n], 1e-5 * expected[n], `image ${n}`);
+    }
+    assertAlmostEquals(
+      loss.apply(target, output).dataSync()[0],
+      (expected[0] + expected[1]) / 2,
+      1e-5,
+    );
   });
 });
 
 Deno.test("PerceptualLoss applies channel weights", () => {
-  const weights = [new Float32Array([0.5, 0, 2]), new Float32Array(8).fill(0.25), new Float32Array(16).fill(1)];
+  const weights = [
+    new Float32Array([0.5, 0, 2]),
+    new Float32Array(8).fill(0.25),
+    new Float32Array(16).fill(1),
+  ];
   weights[2][3] = 3;
   const loss = new PerceptualLoss(extractor, { channelWeights: weights });
   tf.tidy(() => {
-    const expected = referenceDistance(extractor.featureMaps(target), extractor.featureMaps(output), weights);
+    const expected = referenceDistance(
+      extractor.featureMaps(target),
+      extractor.featureMaps(output),
+      weights,
+    );
     const actual = loss.distances(target, output).dataSync();
-    for (let n = 0; n < 2; n++) assertAlmostEquals(actual[n], expected[n], 1e-5 * expected[n], `image ${n}`);
+    for (let n = 0; n < 2; n++) {
+      assertAlmostEquals(actual[n], expected[n], 1e-5 * expected[n], `image ${n}`);
+    }
   });
   loss.dispose();
 });
@@ -157,7 +183,11 @@ Deno.test("PerceptualLoss rejects negative channel weight", () => {
 
 Deno.test("PerceptualLoss rejects wrong layer count", () => {
   const loss = new PerceptualLoss(extractor, { channelWeights: [new Float32Array(3)] });
-  assertThrows(() => loss.apply(target, output), Error, "channel weights for 1 layers but the extractor returns 3");
+  assertThrows(
+    () => loss.apply(target, output),
+    Error,
+    "channel weights for 1 layers but the extractor returns 3",
+  );
   loss.dispose();
 });
 

@@ -13,7 +13,10 @@ export async function initTestBackend(): Promise<BackendName> {
 }
 
 /** Returns max |a - b| over all elements, after checking the shapes agree. */
-export function maxAbsDifference(a: tf.Tensor | ArrayLike<number>, b: tf.Tensor | ArrayLike<number>): number {
+export function maxAbsDifference(
+  a: tf.Tensor | ArrayLike<number>,
+  b: tf.Tensor | ArrayLike<number>,
+): number {
   const x = a instanceof tf.Tensor ? a.dataSync() : a;
   const y = b instanceof tf.Tensor ? b.dataSync() : b;
   if (x.length !== y.length) throw new Error(`sizes differ: ${x.length} vs ${y.length}`);

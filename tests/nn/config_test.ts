@@ -25,11 +25,19 @@ Deno.test("validateTokenizerConfig rejects ch 48", () => {
 });
 
 Deno.test("validateTokenizerConfig rejects empty chMult", () => {
-  assertThrows(() => validateTokenizerConfig({ ...GOOD, chMult: [] }), RangeError, "invalid chMult []");
+  assertThrows(
+    () => validateTokenizerConfig({ ...GOOD, chMult: [] }),
+    RangeError,
+    "invalid chMult []",
+  );
 });
 
 Deno.test("validateTokenizerConfig rejects fractional multiplier", () => {
-  assertThrows(() => validateTokenizerConfig({ ...GOOD, chMult: [1, 1.5] }), RangeError, "multiplier 1.5");
+  assertThrows(
+    () => validateTokenizerConfig({ ...GOOD, chMult: [1, 1.5] }),
+    RangeError,
+    "multiplier 1.5",
+  );
 });
 
 Deno.test("validateTokenizerConfig rejects zero blocks", () => {
@@ -41,15 +49,26 @@ Deno.test("validateTokenizerConfig rejects zero blocks", () => {
 });
 
 Deno.test("validateTokenizerConfig rejects zero zChannels", () => {
-  assertThrows(() => validateTokenizerConfig({ ...GOOD, zChannels: 0 }), RangeError, "invalid zChannels 0");
+  assertThrows(
+    () => validateTokenizerConfig({ ...GOOD, zChannels: 0 }),
+    RangeError,
+    "invalid zChannels 0",
+  );
 });
 
 Deno.test("Encoder constructor rejects bad ch", () => {
-  assertThrows(() => new Encoder({ ...GOOD, ch: 40 }, { rng: new Rng(0) }), RangeError, "invalid ch 40");
+  assertThrows(
+    () => new Encoder({ ...GOOD, ch: 40 }, { rng: new Rng(0) }),
+    RangeError,
+    "invalid ch 40",
+  );
 });
 
 Deno.test("validateReleasedConfig rejects mismatched d", () => {
-  const config = { ...RELEASED_CONFIGS.CR48, tokenizer: { ...RELEASED_CONFIGS.CR48.tokenizer, zChannels: 24 } };
+  const config = {
+    ...RELEASED_CONFIGS.CR48,
+    tokenizer: { ...RELEASED_CONFIGS.CR48.tokenizer, zChannels: 24 },
+  };
   assertThrows(
     () => validateReleasedConfig(config),
     RangeError,
@@ -76,7 +95,11 @@ Deno.test("released configs give paper compression ratios", () => {
     assertEquals(downsamplingFactor(config), f, `${name} f`);
     assertEquals((256 / f) ** 2, tokens, `${name} tokens`);
     assertEquals(compressionRatio(config), ratio, `${name} ratio`);
-    assertEquals(compressionRatio(SMALL_CONFIGS[`${name}-small`].tokenizer), ratio, `${name}-small ratio`);
+    assertEquals(
+      compressionRatio(SMALL_CONFIGS[`${name}-small`].tokenizer),
+      ratio,
+      `${name}-small ratio`,
+    );
   }
 });
 
@@ -123,7 +146,11 @@ Deno.test("GroupNorm rejects 48 channels", () => {
 Deno.test("ParameterStore rejects duplicate names", () => {
   const store = new ParameterStore();
   store.add("a.weight", tf.zeros([2]));
-  assertThrows(() => store.add("a.weight", tf.zeros([2])), Error, 'parameter "a.weight" is already registered');
+  assertThrows(
+    () => store.add("a.weight", tf.zeros([2])),
+    Error,
+    'parameter "a.weight" is already registered',
+  );
   assertThrows(() => store.get("b.weight"), Error, 'parameter "b.weight" not found');
   store.dispose();
 });

@@ -44,7 +44,9 @@ Deno.test("generative Decoder uses noise once trained", () => {
   const rng = new Rng(13);
   const generative = widenToGenerative(new Decoder(CONFIG, { rng }));
   // Stand-in for stage-2 training: non-zero kernels for the noise channels.
-  tf.tidy(() => generative.convIn.weight.assign(rng.normalTensor(generative.convIn.weight.shape, 0, 0.1)));
+  tf.tidy(() =>
+    generative.convIn.weight.assign(rng.normalTensor(generative.convIn.weight.shape, 0, 0.1))
+  );
   tf.tidy(() => {
     const latent = tf.sign(rng.normalTensor([1, 2, 2, CONFIG.zChannels])) as tf.Tensor4D;
     const first = generative.apply(latent, new Rng(7)).dataSync();

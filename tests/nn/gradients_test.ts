@@ -62,7 +62,8 @@ Deno.test("widened Decoder noise kernels get gradients", () => {
   // The noise half of conv_in starts at zero and must still be trainable.
   const { grads } = tf.variableGrads(loss, [generative.convIn.weight]);
   const noiseHalf = tf.tidy(() =>
-    tf.max(tf.abs(tf.slice(grads[generative.convIn.weight.name], [0, 0, CONFIG.zChannels, 0]))).dataSync()[0]
+    tf.max(tf.abs(tf.slice(grads[generative.convIn.weight.name], [0, 0, CONFIG.zChannels, 0])))
+      .dataSync()[0]
   );
   assert(noiseHalf > 0, "noise-channel kernels of conv_in get no gradient");
   tf.dispose([latent, target, grads]);

@@ -27,7 +27,10 @@ Deno.test("Encoder initialisation repeats per seed", () => {
   for (const name of a.store.names()) {
     assertEquals(maxAbsDifference(a.store.get(name), b.store.get(name)), 0, name);
   }
-  assertNotEquals(maxAbsDifference(a.store.get("encoder.conv_in.weight"), c.store.get("encoder.conv_in.weight")), 0);
+  assertNotEquals(
+    maxAbsDifference(a.store.get("encoder.conv_in.weight"), c.store.get("encoder.conv_in.weight")),
+    0,
+  );
   for (const encoder of [a, b, c]) encoder.store.dispose();
 });
 
@@ -49,10 +52,16 @@ Deno.test("PatchDiscriminator init follows N(0, 0.02)", () => {
   // The 256 -> 512 kernel has 2,097,152 draws, so the std estimate has a relative
   // standard error of 0.05%.
   const kernel = moments(discriminator.store.get("loss.discriminator.main.8.weight").dataSync());
-  assert(Math.abs(kernel.std - DISCRIMINATOR_INIT_STD) < 0.02 * DISCRIMINATOR_INIT_STD, `std ${kernel.std}`);
+  assert(
+    Math.abs(kernel.std - DISCRIMINATOR_INIT_STD) < 0.02 * DISCRIMINATOR_INIT_STD,
+    `std ${kernel.std}`,
+  );
   assert(Math.abs(kernel.mean) < 0.001, `mean ${kernel.mean}`);
   const scale = moments(discriminator.store.get("loss.discriminator.main.9.weight").dataSync());
   assert(Math.abs(scale.mean - 1) < 0.01, `batch-norm scale mean ${scale.mean}`);
-  assert(Math.abs(scale.std - DISCRIMINATOR_INIT_STD) < 0.2 * DISCRIMINATOR_INIT_STD, `batch-norm scale std ${scale.std}`);
+  assert(
+    Math.abs(scale.std - DISCRIMINATOR_INIT_STD) < 0.2 * DISCRIMINATOR_INIT_STD,
+    `batch-norm scale std ${scale.std}`,
+  );
   discriminator.store.dispose();
 });

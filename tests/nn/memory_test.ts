@@ -1,6 +1,12 @@
 import { assertEquals } from "@std/assert";
 import { Rng, tf } from "../../lib/engine/mod.ts";
-import { Decoder, Encoder, ParameterStore, PatchDiscriminator, widenToGenerative } from "../../lib/nn/mod.ts";
+import {
+  Decoder,
+  Encoder,
+  ParameterStore,
+  PatchDiscriminator,
+  widenToGenerative,
+} from "../../lib/nn/mod.ts";
 import { initTestBackend } from "./_helpers.ts";
 
 await initTestBackend();
@@ -16,7 +22,11 @@ Deno.test("networks leave no tensors behind", () => {
   const generative = widenToGenerative(decoder);
   const discriminator = new PatchDiscriminator({ ndf: 8 }, { rng, store });
   const afterBuild = tf.memory().numTensors;
-  assertEquals(afterBuild - before, store.names().length + generative.store.names().length, "one tensor per variable");
+  assertEquals(
+    afterBuild - before,
+    store.names().length + generative.store.names().length,
+    "one tensor per variable",
+  );
 
   const images = rng.uniformTensor([2, 8, 8, 3], -1, 1) as tf.Tensor4D;
   const discriminatorImages = rng.uniformTensor([2, 24, 24, 3], -1, 1) as tf.Tensor4D;

@@ -34,13 +34,25 @@ Deno.test("countEncoderParameters matches the exact f16 count", () => {
 Deno.test("generative decoder count adds one noise kernel", () => {
   const config = RELEASED_CONFIGS.CR768.tokenizer;
   const noiseKernel = config.zChannels * config.ch * config.chMult[config.chMult.length - 1] * 9;
-  assertEquals(countDecoderParameters(config, true) - countDecoderParameters(config, false), noiseKernel);
+  assertEquals(
+    countDecoderParameters(config, true) - countDecoderParameters(config, false),
+    noiseKernel,
+  );
 });
 
 const BUILT_CONFIGS: [string, TokenizerConfig][] = [
-  ...Object.entries(SMALL_CONFIGS).map(([name, c]) => [name, c.tokenizer] as [string, TokenizerConfig]),
+  ...Object.entries(SMALL_CONFIGS).map(([name, c]) =>
+    [name, c.tokenizer] as [string, TokenizerConfig]
+  ),
   ["two blocks, uneven mult", { ch: 32, chMult: [1, 3], numResBlocks: 2, zChannels: 5 }],
-  ["one level, 4-channel input", { ch: 64, chMult: [2], numResBlocks: 1, zChannels: 4, inChannels: 4, outChannels: 1 }],
+  ["one level, 4-channel input", {
+    ch: 64,
+    chMult: [2],
+    numResBlocks: 1,
+    zChannels: 4,
+    inChannels: 4,
+    outChannels: 1,
+  }],
 ];
 
 for (const [name, config] of BUILT_CONFIGS) {
@@ -50,7 +62,11 @@ for (const [name, config] of BUILT_CONFIGS) {
     const generative = new Decoder(config, { rng: new Rng(3), generative: true });
     assertEquals(encoder.store.countParameters(), countEncoderParameters(config), "encoder");
     assertEquals(decoder.store.countParameters(), countDecoderParameters(config), "decoder");
-    assertEquals(generative.store.countParameters(), countDecoderParameters(config, true), "generative");
+    assertEquals(
+      generative.store.countParameters(),
+      countDecoderParameters(config, true),
+      "generative",
+    );
     encoder.store.dispose();
     decoder.store.dispose();
     generative.store.dispose();

@@ -19,7 +19,10 @@ for (const config of Object.values(SMALL_CONFIGS)) {
     const rng = new Rng(5);
     const { tokenizer } = config;
     const f = downsamplingFactor(tokenizer);
-    assertEquals(f, downsamplingFactor(RELEASED_CONFIGS[config.name.replace("-small", "")].tokenizer));
+    assertEquals(
+      f,
+      downsamplingFactor(RELEASED_CONFIGS[config.name.replace("-small", "")].tokenizer),
+    );
     const encoder = new Encoder(tokenizer, { rng });
     const decoder = new Decoder(tokenizer, { rng, generative: config.decoder === "generative" });
     tf.tidy(() => {

@@ -33,12 +33,15 @@ const DECODER_CONFIG: TokenizerConfig = { ch: 32, chMult: [1, 1], numResBlocks: 
 
 await initTestBackend();
 const weightBytes = await Deno.readFile(new URL("nn_torch_parity_weights.safetensors", FIXTURES));
-const io = parseSafetensors(await Deno.readFile(new URL("nn_torch_parity_io.safetensors", FIXTURES)))
-  .tensors;
+const io =
+  parseSafetensors(await Deno.readFile(new URL("nn_torch_parity_io.safetensors", FIXTURES)))
+    .tensors;
 
 function fixture(name: string): tf.Tensor4D {
   const t = io.get(name);
-  if (t === undefined) throw new Error(`fixture tensor "${name}" not found; rerun the fixture script`);
+  if (t === undefined) {
+    throw new Error(`fixture tensor "${name}" not found; rerun the fixture script`);
+  }
   return tf.tensor4d(t.data, t.shape as [number, number, number, number]);
 }
 
@@ -112,13 +115,17 @@ Deno.test("generative Decoder matches PyTorch with noise", () => {
 
 Deno.test("PatchDiscriminator matches PyTorch train and eval", () => {
   const { store, discriminator } = buildNetworks();
-  tf.tidy(() => assertClose(discriminator.apply(fixture("disc_images"), true), "discriminator_output"));
+  tf.tidy(() =>
+    assertClose(discriminator.apply(fixture("disc_images"), true), "discriminator_output")
+  );
   for (const index of [3, 6, 9]) {
     const prefix = `loss.discriminator.main.${index}`;
     assertClose(store.get(`${prefix}.running_mean`), `running_mean.${index}`);
     assertClose(store.get(`${prefix}.running_var`), `running_var.${index}`);
   }
   // Evaluation mode uses the running statistics that the training pass updated.
-  tf.tidy(() => assertClose(discriminator.apply(fixture("disc_images"), false), "discriminator_eval_output"));
+  tf.tidy(() =>
+    assertClose(discriminator.apply(fixture("disc_images"), false), "discriminator_eval_output")
+  );
   store.dispose();
 });

@@ -98,7 +98,10 @@ Deno.test("torch layout file holds OIHW kernels", async () => {
   const { tensors } = parseSafetensors(await serializeWeights(store, { layout: "torch" }));
   assertEquals(tensors.get("encoder.conv_in.weight")!.shape, [CONFIG.ch, 3, 3, 3]);
   // Level 0's adaptive norm acts on the output of level 1, ch * chMult[1] channels.
-  assertEquals(tensors.get("decoder.adaptive.0.gamma.weight")!.shape, [CONFIG.ch * CONFIG.chMult[1], CONFIG.zChannels]);
+  assertEquals(tensors.get("decoder.adaptive.0.gamma.weight")!.shape, [
+    CONFIG.ch * CONFIG.chMult[1],
+    CONFIG.zChannels,
+  ]);
   store.dispose();
 });
 
@@ -123,7 +126,11 @@ Deno.test("deserializeWeights rejects missing names", async () => {
   new Encoder(CONFIG, { rng: new Rng(36), store: encoderOnly });
   const bytes = await serializeWeights(encoderOnly);
   const full = buildTokenizer(37);
-  assertThrows(() => deserializeWeights(full, bytes), Error, 'missing 60 names ("decoder.conv_in.weight"');
+  assertThrows(
+    () => deserializeWeights(full, bytes),
+    Error,
+    'missing 60 names ("decoder.conv_in.weight"',
+  );
   encoderOnly.dispose();
   full.dispose();
 });
@@ -133,9 +140,18 @@ Deno.test("deserializeWeights rejects unexpected unless ignored", async () => {
   const bytes = await serializeWeights(full);
   const encoderOnly = new ParameterStore();
   new Encoder(CONFIG, { rng: new Rng(39), store: encoderOnly });
-  assertThrows(() => deserializeWeights(encoderOnly, bytes), Error, 'unexpected 60 names ("decoder.conv_in.weight"');
-  deserializeWeights(encoderOnly, bytes, { ignoreUnexpected: (name) => name.startsWith("decoder.") });
-  assertEquals(maxAbsDifference(encoderOnly.get("encoder.conv_out.bias"), full.get("encoder.conv_out.bias")), 0);
+  assertThrows(
+    () => deserializeWeights(encoderOnly, bytes),
+    Error,
+    'unexpected 60 names ("decoder.conv_in.weight"',
+  );
+  deserializeWeights(encoderOnly, bytes, {
+    ignoreUnexpected: (name) => name.startsWith("decoder."),
+  });
+  assertEquals(
+    maxAbsDifference(encoderOnly.get("encoder.conv_out.bias"), full.get("encoder.conv_out.bias")),
+    0,
+  );
   encoderOnly.dispose();
   full.dispose();
 });
@@ -155,24 +171,42 @@ Deno.test("deserializeWeights reads renamed EMA entries", async () => {
 });
 
 Deno.test("parseSafetensors rejects non-F32 tensors", () => {
-  const header = new TextEncoder().encode(JSON.stringify({ w: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }));
+  const header = new TextEncoder().encode(
+    JSON.stringify({ w: { dtype: "F16", shape: [2], data_offsets: [0, 4] } }),
+  );
   const bytes = new Uint8Array(8 + header.length + 4);
   new DataView(bytes.buffer).setBigUint64(0, BigInt(header.length), true);
   bytes.set(header, 8);
-  assertThrows(() => parseSafetensors(bytes), Error, 'tensor "w" has dtype F16; only F32 is supported');
+  assertThrows(
+    () => parseSafetensors(bytes),
+    Error,
+    'tensor "w" has dtype F16; only F32 is supported',
+  );
 });
 
 Deno.test("parseSafetensors rejects truncated data", async () => {
   const store = buildTokenizer(40);
   const bytes = await serializeWeights(store);
-  assertThrows(() => parseSafetensors(bytes.subarray(0, bytes.length - 4)), Error, "invalid byte range");
-  assertThrows(() => parseSafetensors(bytes.subarray(0, 5)), Error, "shorter than the 8-byte header length");
+  assertThrows(
+    () => parseSafetensors(bytes.subarray(0, bytes.length - 4)),
+    Error,
+    "invalid byte range",
+  );
+  assertThrows(
+    () => parseSafetensors(bytes.subarray(0, 5)),
+    Error,
+    "shorter than the 8-byte header length",
+  );
   store.dispose();
 });
 
 Deno.test("loadWeights names the missing file", async () => {
   const store = new ParameterStore();
-  await assertRejects(() => loadWeights("/nonexistent/w.safetensors", store), Error, "/nonexistent/w.safetensors");
+  await assertRejects(
+    () => loadWeights("/nonexistent/w.safetensors", store),
+    Error,
+    "/nonexistent/w.safetensors",
+  );
   assert(store.names().length === 0);
 });
 
@@ -180,7 +214,11 @@ Deno.test("ParameterStore assign rejects shape change", () => {
   const store = new ParameterStore();
   store.add("a", tf.zeros([2, 3]));
   const value = tf.zeros([3, 2]);
-  assertThrows(() => store.assign("a", value), Error, 'parameter "a" has shape [2,3] but the new value has shape [3,2]');
+  assertThrows(
+    () => store.assign("a", value),
+    Error,
+    'parameter "a" has shape [2,3] but the new value has shape [3,2]',
+  );
   value.dispose();
   store.dispose();
 });
