@@ -4,14 +4,12 @@
  *
  *     FD = |mu1 - mu2|^2 + tr(S1) + tr(S2) - 2 tr((S1 S2)^(1/2))
  *
- * Everything runs in float64. The trace of the matrix square root uses
- * symmetric eigen decompositions only: with R = S1^(1/2) (from the eigen
- * decomposition of S1, negative rounding noise clipped to 0), S1 S2 is similar
- * to the symmetric positive semi-definite R S2 R, so
- * tr((S1 S2)^(1/2)) = sum of sqrt(eigenvalues of R S2 R). This avoids the
- * complex intermediate values that a general `sqrtm` can return.
+ * Everything runs in float64, and the matrix square root is never formed:
+ * its trace comes from the eigenvalues of a symmetric positive semi-definite
+ * matrix (see {@link frechetDistanceDetails}), which avoids the complex
+ * intermediate values that a general `sqrtm` can return.
  */
-import { symmetricEigen } from "./symmetric_eigen.ts";
+import { symmetricEigenvalues } from "./symmetric_eigen.ts";
 
 /** Mean and covariance of a feature set, float64. */
 export interface GaussianStats {
@@ -72,16 +70,23 @@ export interface FrechetDetails {
   meanTerm: number;
   /** tr(S1) + tr(S2) - 2 tr((S1 S2)^(1/2)). */
   covarianceTerm: number;
+  /** Numerical rank of S1 found by the pivoted Cholesky factorisation. */
+  rank1: number;
   /**
-   * Most negative eigenvalue clipped to 0 (of S1, then of R S2 R), relative to
-   * the largest one; values far below -1e-10 mean a covariance that is not
-   * positive semi-definite, usually from too few samples or NaN features.
+   * Most negative eigenvalue of L^T S2 L clipped to 0, relative to the largest;
+   * values far below -1e-10 mean S2 is not positive semi-definite, usually from NaN features.
    */
   clippedRelative: number;
 }
 
 /**
  * Returns the Frechet distance between two Gaussians, with its terms.
+ *
+ * The trace of the matrix square root comes from a pivoted Cholesky factor
+ * S1 = L L^T (L is d x r, r the numerical rank, so singular covariances from
+ * fewer samples than dimensions are handled exactly): the non-zero
+ * eigenvalues of S1 S2 are those of the symmetric positive semi-definite
+ * r x r matrix L^T S2 L, so tr((S1 S2)^(1/2)) is the sum of their square roots.
  *
  * @throws RangeError when the dimensions differ.
  */
@@ -91,58 +96,83 @@ export function frechetDistanceDetails(a: GaussianStats, b: GaussianStats): Frec
   let meanTerm = 0;
   for (let i = 0; i < n; i++) meanTerm += (a.mean[i] - b.mean[i]) ** 2;
 
-  const eigA = symmetricEigen(a.cov, n);
-  const maxA = Math.max(Math.abs(eigA.values[0]), Math.abs(eigA.values[n - 1]), Number.MIN_VALUE);
-  let clippedRelative = Math.min(0, eigA.values[0] / maxA);
-  const root = new Float64Array(n * n);
-  for (let k = 0; k < n; k++) {
-    const s = Math.sqrt(Math.max(0, eigA.values[k]));
-    if (s === 0) continue;
-    const v = eigA.vectors.subarray(k * n, k * n + n);
+  const { columns, rank } = pivotedCholesky(a.cov, n);
+  // projected[k] = S2 L_k (S2 is symmetric, so rows serve as columns).
+  const projected: Float64Array[] = columns.map((column) => {
+    const out = new Float64Array(n);
     for (let r = 0; r < n; r++) {
-      const vr = s * v[r];
-      if (vr === 0) continue;
       const row = r * n;
-      for (let c = 0; c < n; c++) root[row + c] += vr * v[c];
+      let sum = 0;
+      for (let c = 0; c < n; c++) sum += b.cov[row + c] * column[c];
+      out[r] = sum;
+    }
+    return out;
+  });
+  const inner = new Float64Array(rank * rank);
+  for (let i = 0; i < rank; i++) {
+    for (let j = i; j < rank; j++) {
+      let sum = 0;
+      const u = columns[i];
+      const v = projected[j];
+      for (let k = 0; k < n; k++) sum += u[k] * v[k];
+      inner[i * rank + j] = sum;
+      inner[j * rank + i] = sum;
     }
   }
-  const product = multiply(multiply(root, b.cov, n), root, n);
-  // Symmetrise away rounding noise before the symmetric solver reads one triangle.
-  for (let r = 0; r < n; r++) {
-    for (let c = r + 1; c < n; c++) {
-      const v = 0.5 * (product[r * n + c] + product[c * n + r]);
-      product[r * n + c] = v;
-      product[c * n + r] = v;
-    }
-  }
-  const eigM = symmetricEigen(product, n).values;
-  const maxM = Math.max(Math.abs(eigM[0]), Math.abs(eigM[n - 1]), Number.MIN_VALUE);
-  clippedRelative = Math.min(clippedRelative, eigM[0] / maxM);
   let traceRoot = 0;
-  for (let k = 0; k < n; k++) traceRoot += Math.sqrt(Math.max(0, eigM[k]));
+  let clippedRelative = 0;
+  if (rank > 0) {
+    const values = symmetricEigenvalues(inner, rank);
+    const largest = Math.max(Math.abs(values[0]), Math.abs(values[rank - 1]), Number.MIN_VALUE);
+    clippedRelative = Math.min(0, values[0] / largest);
+    for (const value of values) traceRoot += Math.sqrt(Math.max(0, value));
+  }
 
   let traces = 0;
   for (let i = 0; i < n; i++) traces += a.cov[i * n + i] + b.cov[i * n + i];
   const covarianceTerm = traces - 2 * traceRoot;
-  return { distance: meanTerm + covarianceTerm, meanTerm, covarianceTerm, clippedRelative };
+  return { distance: meanTerm + covarianceTerm, meanTerm, covarianceTerm, rank1: rank, clippedRelative };
+}
+
+/**
+ * Factors a symmetric positive semi-definite matrix as L L^T with diagonal
+ * pivoting, stopping when the largest remaining diagonal is below
+ * `n * 2^-52 * max diagonal` (LAPACK pstrf's default). Returns L's columns,
+ * in the original row order.
+ */
+export function pivotedCholesky(matrix: Float64Array, n: number): { columns: Float64Array[]; rank: number } {
+  const diagonal = new Float64Array(n);
+  let maxDiagonal = 0;
+  for (let i = 0; i < n; i++) {
+    diagonal[i] = matrix[i * n + i];
+    maxDiagonal = Math.max(maxDiagonal, diagonal[i]);
+  }
+  const tolerance = n * 2 ** -52 * maxDiagonal;
+  const chosen = new Uint8Array(n);
+  const columns: Float64Array[] = [];
+  for (let k = 0; k < n; k++) {
+    let pivot = -1;
+    for (let i = 0; i < n; i++) {
+      if (!chosen[i] && (pivot < 0 || diagonal[i] > diagonal[pivot])) pivot = i;
+    }
+    if (pivot < 0 || !(diagonal[pivot] > tolerance)) break;
+    const column = Float64Array.from(matrix.subarray(pivot * n, pivot * n + n));
+    for (const previous of columns) {
+      const scale = previous[pivot];
+      if (scale === 0) continue;
+      for (let i = 0; i < n; i++) column[i] -= scale * previous[i];
+    }
+    const root = Math.sqrt(diagonal[pivot]);
+    for (let i = 0; i < n; i++) column[i] = chosen[i] ? 0 : column[i] / root;
+    column[pivot] = root;
+    chosen[pivot] = 1;
+    for (let i = 0; i < n; i++) if (!chosen[i]) diagonal[i] -= column[i] * column[i];
+    columns.push(column);
+  }
+  return { columns, rank: columns.length };
 }
 
 /** Returns the Frechet distance between two Gaussians (see {@link frechetDistanceDetails}). */
 export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
   return frechetDistanceDetails(a, b).distance;
-}
-
-/** Returns the row-major product of two n x n matrices (i-k-j loop order). */
-function multiply(x: Float64Array, y: Float64Array, n: number): Float64Array {
-  const out = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const rowOut = i * n;
-    for (let k = 0; k < n; k++) {
-      const v = x[i * n + k];
-      if (v === 0) continue;
-      const rowY = k * n;
-      for (let j = 0; j < n; j++) out[rowOut + j] += v * y[rowY + j];
-    }
-  }
-  return out;
 }

@@ -51,7 +51,32 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
   return { values, vectors };
 }
 
-function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/**
+ * Returns the eigenvalues (ascending) of a symmetric `n x n` matrix without
+ * forming eigenvectors, about 4x cheaper than {@link symmetricEigen}.
+ *
+ * @throws RangeError and Error as {@link symmetricEigen}.
+ */
+export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
+    throw new RangeError(`symmetricEigenvalues needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`);
+  }
+  const w = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c < n; c++) {
+      const v = matrix[Math.max(r, c) * n + Math.min(r, c)];
+      if (!Number.isFinite(v)) throw new RangeError(`matrix entry (${r}, ${c}) is not finite: ${v}`);
+      w[c * n + r] = v;
+    }
+  }
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tridiagonalize(w, d, e, n, false);
+  diagonalize(null, d, e, n);
+  return d.sort();
+}
+
+function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number, vectors = true): void {
   for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -105,6 +130,12 @@ function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: nu
     }
     d[i] = h;
   }
+  if (!vectors) {
+    // The reduction leaves the tridiagonal's diagonal on the diagonal of the work matrix.
+    for (let j = 0; j < n; j++) d[j] = w[j * n + j];
+    e[0] = 0;
+    return;
+  }
   for (let i = 0; i < n - 1; i++) {
     w[i * n + (n - 1)] = w[i * n + i];
     w[i * n + i] = 1;
@@ -129,7 +160,8 @@ function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: nu
   e[0] = 0;
 }
 
-function diagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number): void {
+/** Implicit QL on the tridiagonal (d, e); rotates the rows of `w` too unless it is null. */
+function diagonalize(w: Float64Array | null, d: Float64Array, e: Float64Array, n: number): void {
   for (let i = 1; i < n; i++) e[i - 1] = e[i];
   e[n - 1] = 0;
   let f = 0;
@@ -175,6 +207,7 @@ function diagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: numbe
           c = p / r;
           p = c * d[i] - s * g;
           d[i + 1] = h + s * (c * g + s * d[i]);
+          if (w === null) continue;
           const a = (i + 1) * n;
           const b = i * n;
           for (let k = 0; k < n; k++) {

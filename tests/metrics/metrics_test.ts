@@ -9,7 +9,7 @@ import {
   frechetDistanceDetails,
   type GaussianStats,
 } from "../../lib/metrics/frechet.ts";
-import { symmetricEigen } from "../../lib/metrics/symmetric_eigen.ts";
+import { symmetricEigen, symmetricEigenvalues } from "../../lib/metrics/symmetric_eigen.ts";
 import { codebookUsage } from "../../lib/metrics/usage.ts";
 import { Rng } from "../../lib/engine/rng.ts";
 
@@ -103,6 +103,23 @@ Deno.test("frechetDistance of diagonal Gaussians", () => {
   assertAlmostEquals(frechetDistance(a, b), 0.25 + 1 + 4, 1e-10);
 });
 
+Deno.test("frechetDistance of a singular covariance", () => {
+  // S1 = diag(4, 0) has rank 1: FD = (2 - 1)^2 + (0 - 3)^2 = 10, as for any diagonal pair.
+  const details = frechetDistanceDetails(stats(2, [0, 0], [4, 0]), stats(2, [0, 0], [1, 9]));
+  assertAlmostEquals(details.distance, 10, 1e-12);
+  assertEquals(details.rank1, 1);
+});
+
+Deno.test("frechetDistance handles fewer samples than dimensions", () => {
+  // 10 samples in 30 dimensions: both covariances have rank 9, and a set's
+  // distance to itself must still be 0 (a plain Cholesky would fail here).
+  const rng = new Rng(21);
+  const s = featureStatistics(rng.normalArray(10 * 30), 10, 30);
+  const details = frechetDistanceDetails(s, s);
+  assertEquals(details.rank1, 9);
+  assertAlmostEquals(details.distance, 0, 1e-9);
+});
+
 Deno.test("frechetDistance of a rotated covariance", () => {
   // S1 = R diag(4, 1) R^T with a 30 degree rotation R is not diagonal, and with
   // S2 = I: tr(S1) + tr(S2) - 2 tr(S1^(1/2)) = 5 + 2 - 2 (2 + 1) = 1.
@@ -121,6 +138,7 @@ for (const c of REFERENCE.frechet) {
     const details = frechetDistanceDetails(featureStatistics(fa, c.count, c.dim), featureStatistics(fb, c.count, c.dim));
     assertAlmostEquals(details.distance, c.distance, 1e-8 * Math.max(1, c.distance));
     assert(details.clippedRelative > -1e-10, `clipped ${details.clippedRelative}`);
+    assertEquals(details.rank1, c.dim);
   });
 }
 
@@ -137,6 +155,18 @@ Deno.test("featureStatistics uses the N-1 normaliser", () => {
   assertEquals(Array.from(s.mean), [1]);
   assertEquals(Array.from(s.cov), [2]);
   assertThrows(() => featureStatistics([1, 2, 3], 2, 2), RangeError, "count*dim = 4");
+});
+
+Deno.test("symmetricEigenvalues matches the full decomposition", () => {
+  const n = 12;
+  const rng = new Rng(6);
+  const m = new Float64Array(n * n);
+  for (let r = 0; r < n; r++) {
+    for (let c = 0; c <= r; c++) m[r * n + c] = m[c * n + r] = rng.normal();
+  }
+  const full = symmetricEigen(m, n).values;
+  const only = symmetricEigenvalues(m, n);
+  for (let k = 0; k < n; k++) assertAlmostEquals(only[k], full[k], 1e-12);
 });
 
 Deno.test("symmetricEigen reconstructs a random matrix", () => {
