@@ -154,7 +154,7 @@ export async function loadLpipsLinearWeights(path: string): Promise<Float32Array
   }
   if (layers.length === 0) {
     throw new Error(
-      `${path}: no LPIPS weights found; expected tensors named lin0.model.1.weight, lin1...`,
+      `${path}: no LPIPS weights found. Expected tensors named lin0.model.1.weight, lin1...`,
     );
   }
   return layers;

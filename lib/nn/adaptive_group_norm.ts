@@ -72,7 +72,7 @@ export class AdaptiveGroupNorm {
     if (h * w < 2) {
       throw new Error(
         `adaptive group norm needs a latent with at least 2 positions for the unbiased ` +
-          `variance, got ${h}x${w}; use a larger image`,
+          `variance, got ${h}x${w}. Use a larger image`,
       );
     }
     return tf.tidy(() => {

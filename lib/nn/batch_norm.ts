@@ -32,7 +32,7 @@ export class BatchNorm {
   readonly momentum: number;
   readonly eps: number;
 
-  /** @param rng draws the scale when `weightInitStd` is set; unused otherwise. */
+  /** @param rng draws the scale when `weightInitStd` is set, and is unused otherwise. */
   constructor(
     store: ParameterStore,
     prefix: string,
@@ -74,7 +74,7 @@ export class BatchNorm {
     if (count < 2) {
       throw new Error(
         `batch norm in training mode needs more than one value per channel, got input ` +
-          `shape [${x.shape}]; use a larger batch or image`,
+          `shape [${x.shape}]. Use a larger batch or image`,
       );
     }
     return tf.tidy(() => {

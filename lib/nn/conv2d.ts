@@ -27,7 +27,7 @@ export interface Conv2dOptions {
    * the kernel gets PyTorch's default uniform initialisation.
    */
   initStd?: number;
-  /** Whether optimizers may update the weights (default true); false for frozen networks. */
+  /** Whether optimizers may update the weights (default true). Frozen networks pass false. */
   trainable?: boolean;
 }
 

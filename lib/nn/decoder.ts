@@ -138,8 +138,8 @@ export class Decoder {
     }
     if (!this.generative && noise !== undefined) {
       throw new Error(
-        "this decoder is deterministic and takes no noise; build a generative decoder " +
-          "(widenToGenerative) to decode with noise",
+        "this decoder is deterministic and takes no noise. Build a generative decoder " +
+          "with widenToGenerative to decode with noise",
       );
     }
     if (this.generative && noise === undefined) {

@@ -29,7 +29,7 @@ export interface WidenOptions {
  */
 export function widenToGenerative(stage1: Decoder, options: WidenOptions = {}): Decoder {
   if (stage1.generative) {
-    throw new Error("decoder is already generative; widen only a stage-1 (deterministic) decoder");
+    throw new Error("decoder is already generative. Widen only a stage-1 (deterministic) decoder");
   }
   const prefix = options.prefix ?? stage1.prefix;
   const store = options.store ?? new ParameterStore();

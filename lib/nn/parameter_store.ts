@@ -37,7 +37,7 @@ export class ParameterStore {
   add(name: string, initial: tf.Tensor, trainable = true): tf.Variable {
     if (this.#entries.has(name)) {
       throw new Error(
-        `parameter "${name}" is already registered; every layer needs its own prefix`,
+        `parameter "${name}" is already registered. Every layer needs its own prefix`,
       );
     }
     const variable = tf.variable(initial, trainable);
@@ -101,13 +101,13 @@ export class ParameterStore {
     if (!shapesEqual(variable.shape, value.shape)) {
       throw new Error(
         `parameter "${name}" has shape [${variable.shape}] but the new value has shape ` +
-          `[${value.shape}]; check that the weights belong to the same configuration`,
+          `[${value.shape}]. Check that the weights belong to the same configuration`,
       );
     }
     variable.assign(value);
   }
 
-  /** Disposes every variable; the store is empty afterwards. */
+  /** Disposes every variable and empties the store. */
   dispose(): void {
     for (const entry of this.#entries.values()) entry.variable.dispose();
     this.#entries.clear();

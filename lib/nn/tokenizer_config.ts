@@ -6,7 +6,7 @@ import { GROUP_NORM_GROUPS } from "./group_norm.ts";
 
 /** Architecture of an encoder/decoder pair. */
 export interface TokenizerConfig {
-  /** Base channel count; every level has `ch * chMult[i]` channels. Divisible by 32. */
+  /** Base channel count, divisible by 32. Level `i` has `ch * chMult[i]` channels. */
   ch: number;
   /** Channel multiplier per level; `len - 1` stride-2 stages give the factor `f = 2^(len - 1)`. */
   chMult: readonly number[];
@@ -76,7 +76,7 @@ export function validateImageSize(config: TokenizerConfig, height: number, width
   if (height % f !== 0 || width % f !== 0 || height < f || width < f) {
     throw new RangeError(
       `image size ${height}x${width} is not a positive multiple of the downsampling factor ` +
-        `${f}; pad or crop the image to a multiple of ${f}`,
+        `${f}. Pad or crop the image to a multiple of ${f}`,
     );
   }
 }

@@ -145,7 +145,7 @@ export function parseSafetensors(bytes: Uint8Array): SafetensorsContents {
     if (name === "__metadata__") continue;
     if (info.dtype !== "F32") {
       throw new Error(
-        `tensor "${name}" has dtype ${info.dtype}; only F32 is supported, so convert the ` +
+        `tensor "${name}" has dtype ${info.dtype}. Only F32 is supported, so convert the ` +
           "weights to float32 before loading",
       );
     }

@@ -180,7 +180,7 @@ Deno.test("parseSafetensors rejects non-F32 tensors", () => {
   assertThrows(
     () => parseSafetensors(bytes),
     Error,
-    'tensor "w" has dtype F16; only F32 is supported',
+    'tensor "w" has dtype F16. Only F32 is supported',
   );
 });
 
