@@ -69,6 +69,12 @@ export class AdaptiveGroupNorm {
           `(latent shape [${latent.shape}])`,
       );
     }
+    if (b !== x.shape[0]) {
+      throw new Error(
+        `adaptive group norm got a latent batch of ${b} for a feature batch of ${x.shape[0]}. ` +
+          "Pass the latent of the same images",
+      );
+    }
     if (h * w < 2) {
       throw new Error(
         `adaptive group norm needs a latent with at least 2 positions for the unbiased ` +

@@ -135,6 +135,16 @@ Deno.test("AdaptiveGroupNorm rejects single-position latent", () => {
   store.dispose();
 });
 
+Deno.test("AdaptiveGroupNorm rejects batch mismatch", () => {
+  const store = new ParameterStore();
+  const norm = new AdaptiveGroupNorm(store, "adaptive", 4, 32, new Rng(0));
+  const x = tf.zeros([2, 2, 2, 32]) as tf.Tensor4D;
+  const latent = tf.zeros([1, 2, 2, 4]) as tf.Tensor4D;
+  assertThrows(() => norm.apply(x, latent), Error, "latent batch of 1 for a feature batch of 2");
+  tf.dispose([x, latent]);
+  store.dispose();
+});
+
 Deno.test("GroupNorm rejects 48 channels", () => {
   assertThrows(
     () => new GroupNorm(new ParameterStore(), "norm", 48),
