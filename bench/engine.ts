@@ -22,7 +22,12 @@
 import process from "node:process";
 import { parseArgs } from "node:util";
 import * as tf from "@tensorflow/tfjs-core";
-import { type BackendName, hasWebGpuAdapter, initBackend, parseBackendName } from "../lib/engine/backend.ts";
+import {
+  type BackendName,
+  hasWebGpuAdapter,
+  initBackend,
+  parseBackendName,
+} from "../lib/engine/backend.ts";
 import { Rng } from "../lib/engine/rng.ts";
 import { stockWasmKernel } from "../lib/engine/wasm_kernels.ts";
 import { toTensor } from "../lib/engine/kernels/wasm_memory.ts";
@@ -87,7 +92,13 @@ function jobsFor(backend: BackendName, rng: Rng): Job[] {
 
   const jobs: Job[] = [];
   if (!small) {
-    jobs.push({ backend, label: "matmul 1024^2", shape: "[1024,1024]x[1024,1024]", flops: 2 * 1024 ** 3, run: () => [tf.matMul(a, b)] });
+    jobs.push({
+      backend,
+      label: "matmul 1024^2",
+      shape: "[1024,1024]x[1024,1024]",
+      flops: 2 * 1024 ** 3,
+      run: () => [tf.matMul(a, b)],
+    });
   }
 
   for (const stride of [1, 2]) {
@@ -106,20 +117,29 @@ function jobsFor(backend: BackendName, rng: Rng): Job[] {
       shape,
       flops: 3 * fwd,
       run: () => {
-        const conv = (xi: tf.Tensor, fi: tf.Tensor) => tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, stride, "same");
+        const conv = (xi: tf.Tensor, fi: tf.Tensor) =>
+          tf.conv2d(xi as tf.Tensor4D, fi as tf.Tensor4D, stride, "same");
         const { value, grads } = tf.valueAndGrads(conv)([x, f], dy);
         return [value, ...grads];
       },
     });
 
     if (backend === "wasm") {
-      const attrs = { inputShape: xShape, strides: stride, pad: "same", dataFormat: "NHWC", dimRoundingMode: undefined };
+      const attrs = {
+        inputShape: xShape,
+        strides: stride,
+        pad: "same",
+        dataFormat: "NHWC",
+        dimRoundingMode: undefined,
+      };
       jobs.push({
         backend,
         label: `conv 3x3 stride ${stride} input gradient (project)`,
         shape,
         flops: fwd,
-        run: () => [tf.conv2dTranspose(dy, f, xShape as [number, number, number, number], stride, "same")],
+        run: () => [
+          tf.conv2dTranspose(dy, f, xShape as [number, number, number, number], stride, "same"),
+        ],
       });
       const stock = stockWasmKernel(tf.Conv2DBackpropInput);
       if (stock) {
@@ -211,23 +231,43 @@ for (const name of backends) {
   descriptions.push(`${name}: ${info.description}`);
   const rng = new Rng(1);
   const jobs = jobsFor(name, rng);
-  const progress = new Progress({ label: `bench ${name}`, total: jobs.length, unit: "figure", intervalMs: 0 });
+  const progress = new Progress({
+    label: `bench ${name}`,
+    total: jobs.length,
+    unit: "figure",
+    intervalMs: 0,
+  });
   for (const [i, job] of jobs.entries()) {
     let detail = `${job.label}: failed`;
     try {
       const timing = await timeJob(job);
-      rows.push({ backend: name, label: job.label, shape: job.shape, timing, flops: job.flops, note: "" });
+      rows.push({
+        backend: name,
+        label: job.label,
+        shape: job.shape,
+        timing,
+        flops: job.flops,
+        note: "",
+      });
       detail = `${job.label}: ${gflops(job.flops, timing.wallMs)} GFLOP/s`;
     } catch (err) {
       log.error(`bench: ${name} ${job.label} failed`, err);
       const note = (err as Error).message.slice(0, 60);
-      rows.push({ backend: name, label: job.label, shape: job.shape, timing: null, flops: job.flops, note });
+      rows.push({
+        backend: name,
+        label: job.label,
+        shape: job.shape,
+        timing: null,
+        flops: job.flops,
+        note,
+      });
     }
     progress.update(i + 1, detail);
   }
 }
 
-const find = (backend: string, label: string) => rows.find((r) => r.backend === backend && r.label === label);
+const find = (backend: string, label: string) =>
+  rows.find((r) => r.backend === backend && r.label === label);
 /** Ratio of the GFLOP/s of two rows, by wall time and by CPU time. */
 const ratio = (num: Row | undefined, den: Row | undefined) => {
   if (!num?.timing || !den?.timing) return "n/a";
@@ -249,7 +289,9 @@ for (const r of rows) {
   }
   const { wallMs, cpuMs } = r.timing;
   lines.push(
-    `| ${r.backend} | ${r.label} | ${r.shape} | ${wallMs.toFixed(1)} | ${gflops(r.flops, wallMs)} | ` +
+    `| ${r.backend} | ${r.label} | ${r.shape} | ${wallMs.toFixed(1)} | ${
+      gflops(r.flops, wallMs)
+    } | ` +
       `${cpuMs.toFixed(1)} | ${gflops(r.flops, cpuMs)} |`,
   );
 }
@@ -261,11 +303,22 @@ for (const stride of [1, 2]) {
   lines.push(`- wasm stride ${stride}: forward+backward / forward = ${ratio(both, fwd)}`);
   lines.push(
     `- wasm stride ${stride}: project input gradient / stock input gradient = ${
-      ratio(find("wasm", `conv 3x3 stride ${stride} input gradient (project)`), find("wasm", `conv 3x3 stride ${stride} input gradient (stock wasm)`))
+      ratio(
+        find("wasm", `conv 3x3 stride ${stride} input gradient (project)`),
+        find("wasm", `conv 3x3 stride ${stride} input gradient (stock wasm)`),
+      )
     }`,
   );
-  lines.push(`- stride ${stride} forward+backward: wasm / cpu = ${ratio(both, find("cpu", `conv 3x3 stride ${stride} forward+backward`))}`);
-  lines.push(`- stride ${stride} forward+backward: webgpu / wasm = ${ratio(find("webgpu", `conv 3x3 stride ${stride} forward+backward`), both)}`);
+  lines.push(
+    `- stride ${stride} forward+backward: wasm / cpu = ${
+      ratio(both, find("cpu", `conv 3x3 stride ${stride} forward+backward`))
+    }`,
+  );
+  lines.push(
+    `- stride ${stride} forward+backward: webgpu / wasm = ${
+      ratio(find("webgpu", `conv 3x3 stride ${stride} forward+backward`), both)
+    }`,
+  );
 }
 console.log(lines.join("\n"));
 log.info("bench: done");

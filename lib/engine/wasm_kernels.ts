@@ -100,7 +100,9 @@ export function registerWasmKernels(): void {
     // The replacements that call a stock kernel need its setup (a cwrap of the
     // wasm function), which the engine runs when the backend initialises.
     const old = stockKernels.get(config.kernelName);
-    tf.registerKernel(old ? { ...config, setupFunc: old.setupFunc, disposeFunc: old.disposeFunc } : config);
+    tf.registerKernel(
+      old ? { ...config, setupFunc: old.setupFunc, disposeFunc: old.disposeFunc } : config,
+    );
   }
 }
 

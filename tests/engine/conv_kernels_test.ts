@@ -9,9 +9,21 @@ import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../../lib/engine/rng.ts";
 import { FILTER_GRAD_CHUNK_ROWS } from "../../lib/engine/kernels/conv2d_backprop_filter.ts";
-import { compareArrays, finiteDifferenceGradient, normalInput, type OpCase, runCase, TOLERANCE } from "./gradcheck.ts";
+import {
+  compareArrays,
+  finiteDifferenceGradient,
+  normalInput,
+  type OpCase,
+  runCase,
+  TOLERANCE,
+} from "./gradcheck.ts";
 
-type Pad = "same" | "valid" | number | [[number, number], [number, number], [number, number], [number, number]];
+type Pad = "same" | "valid" | number | [
+  [number, number],
+  [number, number],
+  [number, number],
+  [number, number],
+];
 
 interface ConvShape {
   label: string;
@@ -21,23 +33,94 @@ interface ConvShape {
   pad: Pad;
 }
 
-const explicit = (t: number, b: number, l: number, r: number): Pad => [[0, 0], [t, b], [l, r], [0, 0]];
+const explicit = (
+  t: number,
+  b: number,
+  l: number,
+  r: number,
+): Pad => [[0, 0], [t, b], [l, r], [0, 0]];
 
 const SHAPES: ConvShape[] = [
-  { label: "3x3 stride 1 same 7x9", x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 1, pad: "same" },
-  { label: "3x3 stride 2 same 7x9", x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: "same" },
-  { label: "3x3 stride 2 valid 8x8", x: [1, 8, 8, 2], filter: [3, 3, 2, 3], strides: 2, pad: "valid" },
-  { label: "3x3 stride 2 asymmetric pad", x: [2, 8, 7, 2], filter: [3, 3, 2, 2], strides: 2, pad: explicit(0, 1, 1, 0) },
-  { label: "1x1 batch 1 one channel", x: [1, 5, 6, 1], filter: [1, 1, 1, 1], strides: 1, pad: "valid" },
+  {
+    label: "3x3 stride 1 same 7x9",
+    x: [2, 7, 9, 3],
+    filter: [3, 3, 3, 4],
+    strides: 1,
+    pad: "same",
+  },
+  {
+    label: "3x3 stride 2 same 7x9",
+    x: [2, 7, 9, 3],
+    filter: [3, 3, 3, 4],
+    strides: 2,
+    pad: "same",
+  },
+  {
+    label: "3x3 stride 2 valid 8x8",
+    x: [1, 8, 8, 2],
+    filter: [3, 3, 2, 3],
+    strides: 2,
+    pad: "valid",
+  },
+  {
+    label: "3x3 stride 2 asymmetric pad",
+    x: [2, 8, 7, 2],
+    filter: [3, 3, 2, 2],
+    strides: 2,
+    pad: explicit(0, 1, 1, 0),
+  },
+  {
+    label: "1x1 batch 1 one channel",
+    x: [1, 5, 6, 1],
+    filter: [1, 1, 1, 1],
+    strides: 1,
+    pad: "valid",
+  },
   { label: "1x1 stride 2", x: [2, 7, 5, 3], filter: [1, 1, 3, 2], strides: 2, pad: "valid" },
-  { label: "4x4 stride 2 pad 1", x: [2, 10, 9, 3], filter: [4, 4, 3, 4], strides: 2, pad: explicit(1, 1, 1, 1) },
-  { label: "4x4 stride 1 asymmetric pad", x: [1, 7, 6, 2], filter: [4, 4, 2, 1], strides: 1, pad: explicit(1, 2, 2, 1) },
-  { label: "5x5 stride 1 valid one channel", x: [1, 9, 7, 1], filter: [5, 5, 1, 2], strides: 1, pad: "valid" },
+  {
+    label: "4x4 stride 2 pad 1",
+    x: [2, 10, 9, 3],
+    filter: [4, 4, 3, 4],
+    strides: 2,
+    pad: explicit(1, 1, 1, 1),
+  },
+  {
+    label: "4x4 stride 1 asymmetric pad",
+    x: [1, 7, 6, 2],
+    filter: [4, 4, 2, 1],
+    strides: 1,
+    pad: explicit(1, 2, 2, 1),
+  },
+  {
+    label: "5x5 stride 1 valid one channel",
+    x: [1, 9, 7, 1],
+    filter: [5, 5, 1, 2],
+    strides: 1,
+    pad: "valid",
+  },
   { label: "3x3 strides 2x1", x: [2, 7, 6, 2], filter: [3, 3, 2, 3], strides: [2, 1], pad: "same" },
-  { label: "2x2 stride 3 kernel below stride", x: [1, 8, 7, 2], filter: [2, 2, 2, 2], strides: 3, pad: "valid" },
-  { label: "3x3 padding beyond kernel", x: [1, 4, 5, 2], filter: [3, 3, 2, 2], strides: 1, pad: explicit(3, 0, 0, 4) },
+  {
+    label: "2x2 stride 3 kernel below stride",
+    x: [1, 8, 7, 2],
+    filter: [2, 2, 2, 2],
+    strides: 3,
+    pad: "valid",
+  },
+  {
+    label: "3x3 padding beyond kernel",
+    x: [1, 4, 5, 2],
+    filter: [3, 3, 2, 2],
+    strides: 1,
+    pad: explicit(3, 0, 0, 4),
+  },
   // 70x65 output positions per image: chunks of FILTER_GRAD_CHUNK_ROWS start and end mid-image.
-  { label: "3x3 stride 1 several chunks", x: [2, 70, 65, 2], filter: [3, 3, 2, 2], strides: 1, pad: "same" },
+  {
+    label: "3x3 stride 1 several chunks",
+    x: [2, 70, 65, 2],
+    filter: [3, 3, 2, 2],
+    strides: 1,
+    pad: "same",
+  },
 ];
 
 function convCase(s: ConvShape, seed: number): OpCase {
@@ -61,11 +144,26 @@ SHAPES.forEach((s, i) => {
     const c = convCase(s, 100 + i);
     const expected = await runCase("cpu", c);
     const actual = await runCase("wasm", c);
-    const y = compareArrays("output", actual.outputs[0].values, expected.outputs[0].values, TOLERANCE.wasm);
+    const y = compareArrays(
+      "output",
+      actual.outputs[0].values,
+      expected.outputs[0].values,
+      TOLERANCE.wasm,
+    );
     assert(y.ok, y.message);
-    const dx = compareArrays("input gradient", actual.gradients[0], expected.gradients[0], TOLERANCE.wasm);
+    const dx = compareArrays(
+      "input gradient",
+      actual.gradients[0],
+      expected.gradients[0],
+      TOLERANCE.wasm,
+    );
     assert(dx.ok, dx.message);
-    const dw = compareArrays("filter gradient", actual.gradients[1], expected.gradients[1], TOLERANCE.wasm);
+    const dw = compareArrays(
+      "filter gradient",
+      actual.gradients[1],
+      expected.gradients[1],
+      TOLERANCE.wasm,
+    );
     assert(dw.ok, dw.message);
   });
 });
@@ -87,11 +185,46 @@ SHAPES.slice(0, -1).forEach((s, i) => {
   });
 });
 
-const TRANSPOSED: { label: string; x: number[]; filter: number[]; out: number[]; strides: number; pad: "same" | "valid" }[] = [
-  { label: "stride 2 same", x: [2, 4, 3, 3], filter: [3, 3, 2, 3], out: [2, 8, 6, 2], strides: 2, pad: "same" },
-  { label: "stride 2 valid odd", x: [1, 3, 4, 2], filter: [3, 3, 1, 2], out: [1, 7, 9, 1], strides: 2, pad: "valid" },
-  { label: "4x4 stride 2 same", x: [1, 3, 3, 2], filter: [4, 4, 3, 2], out: [1, 6, 6, 3], strides: 2, pad: "same" },
-  { label: "stride 1 same", x: [2, 5, 4, 2], filter: [3, 3, 3, 2], out: [2, 5, 4, 3], strides: 1, pad: "same" },
+const TRANSPOSED: {
+  label: string;
+  x: number[];
+  filter: number[];
+  out: number[];
+  strides: number;
+  pad: "same" | "valid";
+}[] = [
+  {
+    label: "stride 2 same",
+    x: [2, 4, 3, 3],
+    filter: [3, 3, 2, 3],
+    out: [2, 8, 6, 2],
+    strides: 2,
+    pad: "same",
+  },
+  {
+    label: "stride 2 valid odd",
+    x: [1, 3, 4, 2],
+    filter: [3, 3, 1, 2],
+    out: [1, 7, 9, 1],
+    strides: 2,
+    pad: "valid",
+  },
+  {
+    label: "4x4 stride 2 same",
+    x: [1, 3, 3, 2],
+    filter: [4, 4, 3, 2],
+    out: [1, 6, 6, 3],
+    strides: 2,
+    pad: "same",
+  },
+  {
+    label: "stride 1 same",
+    x: [2, 5, 4, 2],
+    filter: [3, 3, 3, 2],
+    out: [2, 5, 4, 3],
+    strides: 1,
+    pad: "same",
+  },
 ];
 
 TRANSPOSED.forEach((s, i) => {
@@ -101,15 +234,36 @@ TRANSPOSED.forEach((s, i) => {
       name: `conv2dTranspose ${s.label}`,
       inputs: [normalInput(rng, s.x), normalInput(rng, s.filter, 0.3)],
       fn: (x, w) =>
-        tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, s.out as [number, number, number, number], s.strides, s.pad),
+        tf.conv2dTranspose(
+          x as tf.Tensor4D,
+          w as tf.Tensor4D,
+          s.out as [number, number, number, number],
+          s.strides,
+          s.pad,
+        ),
     };
     const expected = await runCase("cpu", c);
     const actual = await runCase("wasm", c);
-    const y = compareArrays("output", actual.outputs[0].values, expected.outputs[0].values, TOLERANCE.wasm);
+    const y = compareArrays(
+      "output",
+      actual.outputs[0].values,
+      expected.outputs[0].values,
+      TOLERANCE.wasm,
+    );
     assert(y.ok, y.message);
-    const dx = compareArrays("input gradient", actual.gradients[0], expected.gradients[0], TOLERANCE.wasm);
+    const dx = compareArrays(
+      "input gradient",
+      actual.gradients[0],
+      expected.gradients[0],
+      TOLERANCE.wasm,
+    );
     assert(dx.ok, dx.message);
-    const dw = compareArrays("filter gradient", actual.gradients[1], expected.gradients[1], TOLERANCE.wasm);
+    const dw = compareArrays(
+      "filter gradient",
+      actual.gradients[1],
+      expected.gradients[1],
+      TOLERANCE.wasm,
+    );
     assert(dw.ok, dw.message);
   });
 });

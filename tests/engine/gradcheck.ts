@@ -62,7 +62,9 @@ export function uniformInput(rng: Rng, shape: number[], low: number, high: numbe
  */
 export function awayFromZeroInput(rng: Rng, shape: number[], margin = 0.1): InputSpec {
   const values = rng.normalArray(sizeOf(shape));
-  for (let i = 0; i < values.length; i++) values[i] = Math.sign(values[i] || 1) * (margin + Math.abs(values[i]));
+  for (let i = 0; i < values.length; i++) {
+    values[i] = Math.sign(values[i] || 1) * (margin + Math.abs(values[i]));
+  }
   return { shape, values, dtype: "float32" };
 }
 
@@ -105,7 +107,9 @@ export async function runCase(backend: BackendName, c: OpCase, seed = 1): Promis
   const ys = tf.tidy(() => c.fn(...xs));
   const yList = Array.isArray(ys) ? ys : [ys];
   const outputs = [];
-  for (const y of yList) outputs.push({ shape: y.shape, values: Float64Array.from(await y.data()) });
+  for (const y of yList) {
+    outputs.push({ shape: y.shape, values: Float64Array.from(await y.data()) });
+  }
 
   const gradients: Float64Array[] = [];
   if (wrt.length > 0) {
@@ -143,7 +147,9 @@ export async function finiteDifferenceGradient(
   const n = spec.values.length;
   const maxPoints = options.maxPoints ?? 24;
   const rng = new Rng(seed + 1000 * (k + 1));
-  const indices = n <= maxPoints ? Array.from({ length: n }, (_, i) => i) : rng.permutation(n).slice(0, maxPoints);
+  const indices = n <= maxPoints
+    ? Array.from({ length: n }, (_, i) => i)
+    : rng.permutation(n).slice(0, maxPoints);
 
   let w: Float32Array | null = null;
   const objective = (values: Float32Array): number => {
@@ -223,7 +229,9 @@ export function compareArrays(
     maxError,
     at,
     bound,
-    message: `${label}: max error ${maxError.toExponential(2)}${where}, bound ${bound.toExponential(2)}`,
+    message: `${label}: max error ${maxError.toExponential(2)}${where}, bound ${
+      bound.toExponential(2)
+    }`,
   };
 }
 

@@ -9,7 +9,14 @@ import { initBackend } from "../../lib/engine/backend.ts";
 import { Rng } from "../../lib/engine/rng.ts";
 import { copyBox } from "../../lib/engine/kernels/copy_box.ts";
 import { mergeReductionAxes, mergeTransposeAxes } from "../../lib/engine/kernels/merge_axes.ts";
-import { compareArrays, intInput, normalInput, type OpCase, runCase, TOLERANCE } from "./gradcheck.ts";
+import {
+  compareArrays,
+  intInput,
+  normalInput,
+  type OpCase,
+  runCase,
+  TOLERANCE,
+} from "./gradcheck.ts";
 
 /** Runs a case on cpu and wasm and asserts equal outputs (and gradients, if any). */
 async function assertMatchesCpu(c: OpCase, tolerance: number = TOLERANCE.wasm): Promise<void> {
@@ -17,7 +24,12 @@ async function assertMatchesCpu(c: OpCase, tolerance: number = TOLERANCE.wasm): 
   const actual = await runCase("wasm", c);
   actual.outputs.forEach((out, i) => {
     assertEquals(out.shape, expected.outputs[i].shape, `${c.name}: output ${i} shape`);
-    const r = compareArrays(`${c.name}: output ${i}`, out.values, expected.outputs[i].values, tolerance);
+    const r = compareArrays(
+      `${c.name}: output ${i}`,
+      out.values,
+      expected.outputs[i].values,
+      tolerance,
+    );
     assert(r.ok, r.message);
   });
   actual.gradients.forEach((g, i) => {
@@ -59,7 +71,10 @@ Deno.test("copyBox matches element-by-element copy", () => {
 
 Deno.test("mergeTransposeAxes merges group norm layout", () => {
   // [B, H, W, G, C/G] with (H, W) moved behind G: H and W stay together.
-  assertEquals(mergeTransposeAxes([2, 4, 4, 3, 5], [0, 3, 1, 2, 4]), { shape: [2, 16, 3, 5], perm: [0, 2, 1, 3] });
+  assertEquals(mergeTransposeAxes([2, 4, 4, 3, 5], [0, 3, 1, 2, 4]), {
+    shape: [2, 16, 3, 5],
+    perm: [0, 2, 1, 3],
+  });
 });
 
 Deno.test("mergeTransposeAxes drops size-one axes", () => {
@@ -68,7 +83,10 @@ Deno.test("mergeTransposeAxes drops size-one axes", () => {
 });
 
 Deno.test("mergeReductionAxes merges neighbouring axes", () => {
-  assertEquals(mergeReductionAxes([2, 4, 4, 3, 5], [1, 2, 4]), { shape: [2, 16, 3, 5], axes: [1, 3] });
+  assertEquals(mergeReductionAxes([2, 4, 4, 3, 5], [1, 2, 4]), {
+    shape: [2, 16, 3, 5],
+    axes: [1, 3],
+  });
   assertEquals(mergeReductionAxes([2, 1, 3], [1]), null);
   assertEquals(mergeReductionAxes([2, 3, 4], [0, 1, 2]), { shape: [24], axes: [0] });
 });
@@ -92,7 +110,12 @@ Deno.test("Slice keeps int32 and bool values", async () => {
   await assertMatchesCpu({
     name: "slice int32 and bool",
     inputs: [intInput(rng, [3, 4, 5], 100)],
-    fn: (x) => [tf.slice(x, [1, 0, 2], [2, 3, 2]), tf.cast(tf.slice(tf.greater(x, 50), [0, 1, 0], [3, 2, 5]), "int32")],
+    fn: (
+      x,
+    ) => [
+      tf.slice(x, [1, 0, 2], [2, 3, 2]),
+      tf.cast(tf.slice(tf.greater(x, 50), [0, 1, 0], [3, 2, 5]), "int32"),
+    ],
     wrt: [],
   });
 });

@@ -17,7 +17,12 @@ import {
 } from "./gradcheck.ts";
 
 /** Group norm as the decoder uses it: statistics over (H, W, C/G) per group. */
-export function groupNorm(x: tf.Tensor, groups: number, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
+export function groupNorm(
+  x: tf.Tensor,
+  groups: number,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+): tf.Tensor {
   const [b, h, w, c] = x.shape;
   const grouped = tf.reshape(x, [b, h, w, groups, c / groups]);
   const { mean, variance } = tf.moments(grouped, [1, 2, 4], true);
@@ -30,7 +35,7 @@ export function groupNorm(x: tf.Tensor, groups: number, gamma: tf.Tensor, beta: 
  * tfjs-core 4.22 has no `stopGradient`, so a custom gradient replaces it.
  */
 export function straightThrough(u: tf.Tensor, q: tf.Tensor): tf.Tensor {
-  const f = tf.customGrad((a, b) => ({
+  const f = tf.customGrad((_u, b) => ({
     value: tf.clone(b as tf.Tensor),
     gradFunc: (dy: tf.Tensor) => [dy, tf.zerosLike(b as tf.Tensor)],
   }));
@@ -57,13 +62,25 @@ export function opCases(seed = 7): OpCase[] {
     {
       name: "conv2d 3x3 after explicit pad",
       inputs: [n([2, 7, 9, 3]), n([3, 3, 3, 4], 0.3)],
-      fn: (x, w) => tf.conv2d(tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, 1, "valid"),
+      fn: (x, w) =>
+        tf.conv2d(
+          tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D,
+          w as tf.Tensor4D,
+          1,
+          "valid",
+        ),
       eps: 0.5,
     },
     {
       name: "conv2d 3x3 stride 2 asymmetric pad",
       inputs: [n([1, 8, 7, 2]), n([3, 3, 2, 3], 0.3)],
-      fn: (x, w) => tf.conv2d(tf.pad(x, [[0, 0], [0, 1], [1, 0], [0, 0]]) as tf.Tensor4D, w as tf.Tensor4D, 2, "valid"),
+      fn: (x, w) =>
+        tf.conv2d(
+          tf.pad(x, [[0, 0], [0, 1], [1, 0], [0, 0]]) as tf.Tensor4D,
+          w as tf.Tensor4D,
+          2,
+          "valid",
+        ),
       eps: 0.5,
     },
     {
@@ -75,20 +92,28 @@ export function opCases(seed = 7): OpCase[] {
     {
       name: "conv2d 4x4 stride 2 PatchGAN",
       inputs: [n([2, 10, 10, 3]), n([4, 4, 3, 4], 0.2)],
-      fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]),
+      fn: (x, w) =>
+        tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, [[0, 0], [1, 1], [1, 1], [0, 0]]),
       eps: 0.5,
     },
     {
       name: "conv2d 4x4 stride 1 PatchGAN",
       inputs: [n([1, 6, 6, 4]), n([4, 4, 4, 1], 0.2)],
-      fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, [[0, 0], [1, 2], [2, 1], [0, 0]]),
+      fn: (x, w) =>
+        tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, [[0, 0], [1, 2], [2, 1], [0, 0]]),
       eps: 0.5,
     },
     {
       name: "fused conv2d bias relu",
       inputs: [n([1, 6, 5, 2]), n([3, 3, 2, 3], 0.3), awayFromZeroInput(rng, [3], 0.5)],
       fn: (x, w, b) =>
-        tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, strides: 1, pad: "same", bias: b }),
+        tf.fused.conv2d({
+          x: x as tf.Tensor4D,
+          filter: w as tf.Tensor4D,
+          strides: 1,
+          pad: "same",
+          bias: b,
+        }),
       wrt: [1, 2],
       eps: 1e-3,
     },
@@ -113,7 +138,13 @@ export function opCases(seed = 7): OpCase[] {
     },
     {
       name: "batch norm fixed statistics",
-      inputs: [n([3, 4, 3, 4]), n([4], 0.5), uniformInput(rng, [4], 0.5, 2), n([4], 0.5), n([4], 0.5)],
+      inputs: [
+        n([3, 4, 3, 4]),
+        n([4], 0.5),
+        uniformInput(rng, [4], 0.5, 2),
+        n([4], 0.5),
+        n([4], 0.5),
+      ],
       fn: (x, mean, variance, b, g) => tf.batchNorm(x, mean, variance, b, g, 1e-3),
     },
     {
@@ -123,7 +154,11 @@ export function opCases(seed = 7): OpCase[] {
       eps: 0.5,
     },
     { name: "swish", inputs: [n([4, 7])], fn: (x) => tf.mul(x, tf.sigmoid(x)) },
-    { name: "leakyRelu", inputs: [awayFromZeroInput(rng, [4, 7])], fn: (x) => tf.leakyRelu(x, 0.2) },
+    {
+      name: "leakyRelu",
+      inputs: [awayFromZeroInput(rng, [4, 7])],
+      fn: (x) => tf.leakyRelu(x, 0.2),
+    },
     { name: "relu", inputs: [awayFromZeroInput(rng, [4, 7])], fn: (x) => tf.relu(x) },
     { name: "softplus", inputs: [n([4, 7], 2)], fn: (x) => tf.softplus(x) },
     { name: "sigmoid", inputs: [n([4, 7], 2)], fn: (x) => tf.sigmoid(x) },
@@ -133,16 +168,34 @@ export function opCases(seed = 7): OpCase[] {
     { name: "sum over axes", inputs: [n([2, 3, 4, 5])], fn: (x) => tf.sum(x, [1, 3]) },
     { name: "mean over axes", inputs: [n([2, 3, 4, 5])], fn: (x) => tf.mean(x, [0, 2], true) },
     { name: "mean rank 5", inputs: [n([2, 3, 4, 2, 3])], fn: (x) => tf.mean(x, [1, 2, 4]) },
-    { name: "max over axis", inputs: [distinctInput(rng, [3, 4, 5])], fn: (x) => tf.max(x, 1), eps: 1e-3 },
-    { name: "min over axes", inputs: [distinctInput(rng, [3, 4, 5])], fn: (x) => tf.min(x, [0, 2]), eps: 1e-3 },
+    {
+      name: "max over axis",
+      inputs: [distinctInput(rng, [3, 4, 5])],
+      fn: (x) => tf.max(x, 1),
+      eps: 1e-3,
+    },
+    {
+      name: "min over axes",
+      inputs: [distinctInput(rng, [3, 4, 5])],
+      fn: (x) => tf.min(x, [0, 2]),
+      eps: 1e-3,
+    },
     { name: "abs", inputs: [awayFromZeroInput(rng, [3, 5])], fn: (x) => tf.abs(x) },
     { name: "square", inputs: [n([3, 5])], fn: (x) => tf.square(x) },
-    { name: "squaredDifference", inputs: [n([3, 5]), n([3, 5])], fn: (x, y) => tf.squaredDifference(x, y) },
+    {
+      name: "squaredDifference",
+      inputs: [n([3, 5]), n([3, 5])],
+      fn: (x, y) => tf.squaredDifference(x, y),
+    },
     { name: "sqrt", inputs: [uniformInput(rng, [3, 5], 0.5, 2)], fn: (x) => tf.sqrt(x) },
     { name: "rsqrt", inputs: [uniformInput(rng, [3, 5], 0.5, 2)], fn: (x) => tf.rsqrt(x) },
     { name: "exp", inputs: [n([3, 5])], fn: (x) => tf.exp(x) },
     { name: "log", inputs: [uniformInput(rng, [3, 5], 0.5, 2)], fn: (x) => tf.log(x) },
-    { name: "div", inputs: [n([3, 5]), uniformInput(rng, [3, 5], 0.5, 2)], fn: (x, y) => tf.div(x, y) },
+    {
+      name: "div",
+      inputs: [n([3, 5]), uniformInput(rng, [3, 5], 0.5, 2)],
+      fn: (x, y) => tf.div(x, y),
+    },
     {
       name: "where select",
       inputs: [awayFromZeroInput(rng, [3, 5]), n([3, 5]), n([3, 5])],
@@ -167,13 +220,38 @@ export function opCases(seed = 7): OpCase[] {
       fn: (x) => tf.split(x, [2, 3], 3)[1],
       eps: 0.5,
     },
-    { name: "transpose rank 5", inputs: [n([2, 3, 4, 2, 3])], fn: (x) => tf.transpose(x, [0, 3, 1, 2, 4]), eps: 0.5 },
+    {
+      name: "transpose rank 5",
+      inputs: [n([2, 3, 4, 2, 3])],
+      fn: (x) => tf.transpose(x, [0, 3, 1, 2, 4]),
+      eps: 0.5,
+    },
     { name: "tile", inputs: [n([2, 1, 3])], fn: (x) => tf.tile(x, [2, 3, 2]), eps: 0.5 },
     { name: "matMul", inputs: [n([5, 4]), n([4, 3])], fn: (a, b) => tf.matMul(a, b), eps: 0.5 },
-    { name: "matMul transposeA", inputs: [n([4, 5]), n([4, 3])], fn: (a, b) => tf.matMul(a, b, true, false), eps: 0.5 },
-    { name: "matMul transposeB", inputs: [n([5, 4]), n([3, 4])], fn: (a, b) => tf.matMul(a, b, false, true), eps: 0.5 },
-    { name: "matMul both transposed", inputs: [n([4, 5]), n([3, 4])], fn: (a, b) => tf.matMul(a, b, true, true), eps: 0.5 },
-    { name: "batched matMul", inputs: [n([3, 5, 4]), n([3, 4, 2])], fn: (a, b) => tf.matMul(a, b), eps: 0.5 },
+    {
+      name: "matMul transposeA",
+      inputs: [n([4, 5]), n([4, 3])],
+      fn: (a, b) => tf.matMul(a, b, true, false),
+      eps: 0.5,
+    },
+    {
+      name: "matMul transposeB",
+      inputs: [n([5, 4]), n([3, 4])],
+      fn: (a, b) => tf.matMul(a, b, false, true),
+      eps: 0.5,
+    },
+    {
+      name: "matMul both transposed",
+      inputs: [n([4, 5]), n([3, 4])],
+      fn: (a, b) => tf.matMul(a, b, true, true),
+      eps: 0.5,
+    },
+    {
+      name: "batched matMul",
+      inputs: [n([3, 5, 4]), n([3, 4, 2])],
+      fn: (a, b) => tf.matMul(a, b),
+      eps: 0.5,
+    },
     {
       // NOTE: tfjs-core 4.22 does not reduce the gradient of a matMul whose batch
       // dimensions broadcast, so a linear layer on [B, N, C] reshapes to 2-D first.

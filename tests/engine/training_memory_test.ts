@@ -12,7 +12,8 @@ import { groupNorm } from "./op_cases.ts";
 Deno.test("training loop keeps tensor count constant on wasm", async () => {
   await initBackend("wasm", { announce: false });
   const rng = new Rng(5);
-  const he = (fanIn: number, shape: number[]) => tf.variable(rng.normalTensor(shape, 0, Math.sqrt(2 / fanIn)));
+  const he = (fanIn: number, shape: number[]) =>
+    tf.variable(rng.normalTensor(shape, 0, Math.sqrt(2 / fanIn)));
   const w1 = he(27, [3, 3, 3, 8]);
   const w2 = he(72, [3, 3, 8, 8]);
   const w3 = he(72, [3, 3, 8, 12]);
@@ -31,13 +32,20 @@ Deno.test("training loop keeps tensor count constant on wasm", async () => {
   const counts: number[] = [];
   const losses: number[] = [];
   for (let step = 0; step < 6; step++) {
-    const loss = optimizer.minimize(() => tf.mean(tf.abs(tf.sub(model(images), images))) as tf.Scalar, true)!;
+    const loss = optimizer.minimize(
+      () => tf.mean(tf.abs(tf.sub(model(images), images))) as tf.Scalar,
+      true,
+    )!;
     losses.push((await loss.data())[0]);
     loss.dispose();
     counts.push(tf.memory().numTensors);
   }
   // Adam creates its moment variables on the first step; from then on the count is flat.
-  assertEquals(counts.slice(1), new Array(counts.length - 1).fill(counts[1]), `live tensors per step: ${counts}`);
+  assertEquals(
+    counts.slice(1),
+    new Array(counts.length - 1).fill(counts[1]),
+    `live tensors per step: ${counts}`,
+  );
   assert(losses[losses.length - 1] < losses[0], `loss did not decrease: ${losses}`);
   optimizer.dispose();
   tf.dispose([w1, w2, w3, gamma, beta, images]);

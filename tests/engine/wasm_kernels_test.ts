@@ -7,7 +7,11 @@ import { assert, assertEquals, assertStrictEquals } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../../lib/engine/backend.ts";
 import { Rng } from "../../lib/engine/rng.ts";
-import { PROJECT_WASM_KERNELS, registerWasmKernels, stockWasmKernel } from "../../lib/engine/wasm_kernels.ts";
+import {
+  PROJECT_WASM_KERNELS,
+  registerWasmKernels,
+  stockWasmKernel,
+} from "../../lib/engine/wasm_kernels.ts";
 import { compareArrays, runCase, TOLERANCE } from "./gradcheck.ts";
 import { opCases } from "./op_cases.ts";
 
@@ -36,7 +40,9 @@ Deno.test("registerWasmKernels is idempotent", async () => {
   const first = PROJECT_WASM_KERNELS.map((name) => tf.getKernel(name, "wasm"));
   registerWasmKernels();
   const second = PROJECT_WASM_KERNELS.map((name) => tf.getKernel(name, "wasm"));
-  for (let i = 0; i < first.length; i++) assertStrictEquals(second[i], first[i], PROJECT_WASM_KERNELS[i]);
+  for (let i = 0; i < first.length; i++) {
+    assertStrictEquals(second[i], first[i], PROJECT_WASM_KERNELS[i]);
+  }
   assert(stockWasmKernel(tf.Conv2DBackpropInput) !== undefined, "stock Conv2DBackpropInput kept");
   assertEquals(stockWasmKernel(tf.Conv2DBackpropFilter), undefined);
 });
@@ -63,9 +69,21 @@ Deno.test("training kernels all registered on wasm", async () => {
   // the kernels are the names that the cpu backend, which ran them, registers.
   const kernels = [...used].filter((name) => tf.getKernel(name, "cpu") !== undefined);
   const missing = kernels.filter((name) => tf.getKernel(name, "wasm") === undefined).sort();
-  assertEquals(missing, [], `kernels used in training but not registered on wasm: ${missing.join(", ")}`);
+  assertEquals(
+    missing,
+    [],
+    `kernels used in training but not registered on wasm: ${missing.join(", ")}`,
+  );
   // The profile must have seen the backward kernels, or the check above proves nothing.
-  for (const name of ["Conv2DBackpropFilter", "Conv2DBackpropInput", "UnsortedSegmentSum", "PadV2", "Slice"]) {
+  for (
+    const name of [
+      "Conv2DBackpropFilter",
+      "Conv2DBackpropInput",
+      "UnsortedSegmentSum",
+      "PadV2",
+      "Slice",
+    ]
+  ) {
     assert(used.has(name), `${name} not reached by the training cases`);
   }
 });
@@ -89,7 +107,12 @@ for (const c of cases) {
     assertEquals(actual.outputs.length, expected.outputs.length, "number of outputs");
     actual.outputs.forEach((out, i) => {
       assertEquals(out.shape, expected.outputs[i].shape, `output ${i} shape`);
-      const r = compareArrays(`output ${i}`, out.values, expected.outputs[i].values, TOLERANCE.wasm);
+      const r = compareArrays(
+        `output ${i}`,
+        out.values,
+        expected.outputs[i].values,
+        TOLERANCE.wasm,
+      );
       assert(r.ok, r.message);
     });
     actual.gradients.forEach((g, i) => {

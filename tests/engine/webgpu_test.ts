@@ -24,7 +24,12 @@ async function assertWebGpuMatchesCpu(c: OpCase): Promise<void> {
   const actual = await runCase("webgpu", c);
   actual.outputs.forEach((out, i) => {
     assertEquals(out.shape, expected.outputs[i].shape, `output ${i} shape`);
-    const r = compareArrays(`output ${i}`, out.values, expected.outputs[i].values, TOLERANCE.webgpu);
+    const r = compareArrays(
+      `output ${i}`,
+      out.values,
+      expected.outputs[i].values,
+      TOLERANCE.webgpu,
+    );
     assert(r.ok, r.message);
   });
   actual.gradients.forEach((g, i) => {
@@ -34,12 +39,34 @@ async function assertWebGpuMatchesCpu(c: OpCase): Promise<void> {
 }
 
 for (const c of opCases()) {
-  Deno.test({ name: `${c.name} matches cpu on webgpu`, ignore, fn: () => assertWebGpuMatchesCpu(c) });
+  Deno.test({
+    name: `${c.name} matches cpu on webgpu`,
+    ignore,
+    fn: () => assertWebGpuMatchesCpu(c),
+  });
 }
 
-const CONV_SHAPES: { label: string; x: number[]; filter: number[]; strides: number; pad: "same" | "valid" }[] = [
-  { label: "3x3 stride 2 same 7x9", x: [2, 7, 9, 3], filter: [3, 3, 3, 4], strides: 2, pad: "same" },
-  { label: "1x1 batch 1 one channel", x: [1, 5, 6, 1], filter: [1, 1, 1, 1], strides: 1, pad: "valid" },
+const CONV_SHAPES: {
+  label: string;
+  x: number[];
+  filter: number[];
+  strides: number;
+  pad: "same" | "valid";
+}[] = [
+  {
+    label: "3x3 stride 2 same 7x9",
+    x: [2, 7, 9, 3],
+    filter: [3, 3, 3, 4],
+    strides: 2,
+    pad: "same",
+  },
+  {
+    label: "1x1 batch 1 one channel",
+    x: [1, 5, 6, 1],
+    filter: [1, 1, 1, 1],
+    strides: 1,
+    pad: "valid",
+  },
   { label: "4x4 stride 2 valid", x: [2, 10, 9, 3], filter: [4, 4, 3, 4], strides: 2, pad: "valid" },
 ];
 

@@ -22,7 +22,10 @@ export function batchMatMulKernel(stock: tf.KernelConfig): tf.KernelConfig {
       const { transposeA, transposeB } = attrs as unknown as tf.BatchMatMulAttrs;
       const batchA = tf.util.sizeFromShape(a.shape.slice(0, -2));
       const batchB = tf.util.sizeFromShape(b.shape.slice(0, -2));
-      if (a.dtype !== "float32" || b.dtype !== "float32" || (batchA !== batchB && batchA !== 1 && batchB !== 1)) {
+      if (
+        a.dtype !== "float32" || b.dtype !== "float32" ||
+        (batchA !== batchB && batchA !== 1 && batchB !== 1)
+      ) {
         // Broadcasting between two batch shapes, and other dtypes, stay with the stock kernel.
         return stock.kernelFunc(args);
       }
@@ -39,7 +42,11 @@ export function batchMatMulKernel(stock: tf.KernelConfig): tf.KernelConfig {
       return tf.tidy(() => {
         const [m, k] = matrixShape(a.shape, transposeA);
         const [, n] = matrixShape(b.shape, transposeB);
-        const outShape = [...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)), m, n];
+        const outShape = [
+          ...tf.backend_util.assertAndGetBroadcastShape(a.shape.slice(0, -2), b.shape.slice(0, -2)),
+          m,
+          n,
+        ];
         // Operands as [batch, rows, columns] without transpose flags.
         let a3 = tf.reshape(a, [batchA, a.shape[a.rank - 2], a.shape[a.rank - 1]]) as tf.Tensor3D;
         let b3 = tf.reshape(b, [batchB, b.shape[b.rank - 2], b.shape[b.rank - 1]]) as tf.Tensor3D;

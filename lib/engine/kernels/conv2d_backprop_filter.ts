@@ -33,12 +33,14 @@ export function conv2dBackpropFilterKernel(): tf.KernelConfig {
     backendName: "wasm",
     kernelFunc: (args) => {
       const { inputs, attrs, backend } = args as unknown as KernelArgs;
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } = attrs as unknown as tf
-        .Conv2DBackpropFilterAttrs;
+      const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
+        attrs as unknown as tf.Conv2DBackpropFilterAttrs;
       let x = inputs.x as tf.Tensor4D;
       let dy = inputs.dy as tf.Tensor4D;
       if (x.dtype !== "float32" || dy.dtype !== "float32") {
-        throw new Error(`Conv2DBackpropFilter on wasm needs float32 x and dy, got ${x.dtype} and ${dy.dtype}`);
+        throw new Error(
+          `Conv2DBackpropFilter on wasm needs float32 x and dy, got ${x.dtype} and ${dy.dtype}`,
+        );
       }
       return tf.tidy(() => {
         if (dataFormat === "NCHW") {
@@ -85,7 +87,13 @@ function filterGradient(
   // one spare phase row for the run of the last output row to spill into.
   const phaseHeight = Math.ceil(((outHeight - 1) * sh + kh) / sh) + 1;
   const phaseWidth = Math.ceil(((outWidth - 1) * sw + kw) / sw);
-  const xp = padOrCrop(x, top, phaseHeight * sh - height - top, left, phaseWidth * sw - width - left);
+  const xp = padOrCrop(
+    x,
+    top,
+    phaseHeight * sh - height - top,
+    left,
+    phaseWidth * sw - width - left,
+  );
   const phases = phaseSplit(xp, sh, sw, phaseHeight, phaseWidth);
 
   const dyWide = tf.reshape(

@@ -24,8 +24,8 @@ export function conv2dBackpropInputKernel(): tf.KernelConfig {
     backendName: "wasm",
     kernelFunc: (args) => {
       const { inputs, attrs } = args as unknown as KernelArgs;
-      const { inputShape, strides, pad, dataFormat, dimRoundingMode } = attrs as unknown as tf
-        .Conv2DBackpropInputAttrs;
+      const { inputShape, strides, pad, dataFormat, dimRoundingMode } =
+        attrs as unknown as tf.Conv2DBackpropInputAttrs;
       let dy = inputs.dy as tf.Tensor4D;
       const filter = inputs.filter as tf.Tensor4D;
       if (dy.dtype !== "float32" || filter.dtype !== "float32") {
@@ -56,7 +56,14 @@ interface AxisPhase {
 }
 
 /** Returns the taps and the `dy` padding of phase `p` along one axis. */
-function axisPhase(p: number, s: number, k: number, pad: number, dyLength: number, outLength: number): AxisPhase {
+function axisPhase(
+  p: number,
+  s: number,
+  k: number,
+  pad: number,
+  dyLength: number,
+  outLength: number,
+): AxisPhase {
   const i0 = (p + pad) % s;
   const count = i0 < k ? Math.ceil((k - i0) / s) : 0;
   const shift = (p + pad - i0) / s;
@@ -85,7 +92,14 @@ function inputGradient(
     "channelsLast",
   );
   const [batch, height, width, cIn] = inputShape;
-  const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw, outHeight, outWidth } = info;
+  const {
+    strideHeight: sh,
+    strideWidth: sw,
+    filterHeight: kh,
+    filterWidth: kw,
+    outHeight,
+    outWidth,
+  } = info;
   if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== info.outChannels) {
     throw new Error(
       `Conv2DBackpropInput: dy has shape [${dy.shape}] but the conv of [${inputShape}] with filter ` +
@@ -130,7 +144,12 @@ function inputGradient(
  * new `[rowTaps, colTaps, C_out, C_in]` filter (channels swapped), in one pass
  * over at most `kh*kw*C_in*C_out` values instead of two gathers and a transpose.
  */
-function subFilter(backend: unknown, filter: tf.Tensor4D, rowTaps: number[], colTaps: number[]): tf.TensorInfo {
+function subFilter(
+  backend: unknown,
+  filter: tf.Tensor4D,
+  rowTaps: number[],
+  colTaps: number[],
+): tf.TensorInfo {
   const wasm = asWasmBackend(backend);
   const [, kw, cIn, cOut] = filter.shape;
   const out = wasm.makeOutput([rowTaps.length, colTaps.length, cOut, cIn], "float32");

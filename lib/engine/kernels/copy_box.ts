@@ -16,7 +16,11 @@ interface MergedBox {
  * whole or the outer dimension contributes a single index, so that a slice of
  * `[B, H, W, C]` over `H` and `W` copies rows of `W*C` values, not of `C`.
  */
-function mergeBox(shape: readonly number[], begin: readonly number[], size: readonly number[]): MergedBox {
+function mergeBox(
+  shape: readonly number[],
+  begin: readonly number[],
+  size: readonly number[],
+): MergedBox {
   const rank = shape.length;
   if (rank === 0) return { shape: [1], begin: [0], size: [1] };
   let extent = shape[rank - 1];

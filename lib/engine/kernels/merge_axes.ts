@@ -16,7 +16,10 @@ export interface MergedTranspose {
  * axes are dropped, and input axes that stay adjacent and in order in the
  * output are merged into one.
  */
-export function mergeTransposeAxes(shape: readonly number[], perm: readonly number[]): MergedTranspose {
+export function mergeTransposeAxes(
+  shape: readonly number[],
+  perm: readonly number[],
+): MergedTranspose {
   // Input axes of size above 1, relabelled 0..m-1 in input order.
   const nonUnitAxes = shape.map((_, i) => i).filter((i) => shape[i] !== 1);
   const label = new Map(nonUnitAxes.map((axis, j) => [axis, j]));
@@ -45,7 +48,10 @@ export interface MergedReduction {
  * axes are dropped, and neighbouring axes that are both reduced or both kept
  * are merged. Returns null when no axis of size above 1 is reduced.
  */
-export function mergeReductionAxes(shape: readonly number[], axes: readonly number[]): MergedReduction | null {
+export function mergeReductionAxes(
+  shape: readonly number[],
+  axes: readonly number[],
+): MergedReduction | null {
   const merged: MergedReduction = { shape: [], axes: [] };
   let lastReduced: boolean | null = null;
   for (let i = 0; i < shape.length; i++) {

@@ -26,12 +26,17 @@ export function padOrCrop(
     const rows = h - t - Math.max(0, -bottom);
     const cols = w - l - Math.max(0, -right);
     if (rows <= 0 || cols <= 0) {
-      throw new RangeError(`padOrCrop would crop [${x.shape}] to nothing (${top}, ${bottom}, ${left}, ${right})`);
+      throw new RangeError(
+        `padOrCrop would crop [${x.shape}] to nothing (${top}, ${bottom}, ${left}, ${right})`,
+      );
     }
     y = tf.slice(y, [0, t, l, 0], [b, rows, cols, c]);
   }
   if (top > 0 || bottom > 0 || left > 0 || right > 0) {
-    y = tf.pad(y, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [Math.max(0, left), Math.max(0, right)], [0, 0]]);
+    y = tf.pad(y, [[0, 0], [Math.max(0, top), Math.max(0, bottom)], [
+      Math.max(0, left),
+      Math.max(0, right),
+    ], [0, 0]]);
   }
   return y;
 }

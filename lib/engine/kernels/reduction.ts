@@ -16,7 +16,11 @@ export function reductionKernel(stock: tf.KernelConfig): tf.KernelConfig {
     kernelFunc: (args) => {
       const { inputs, attrs } = args as unknown as KernelArgs;
       const x = inputs.x;
-      const a = attrs as unknown as { axis?: number | number[]; reductionIndices?: number | number[]; keepDims: boolean };
+      const a = attrs as unknown as {
+        axis?: number | number[];
+        reductionIndices?: number | number[];
+        keepDims: boolean;
+      };
       // Max names its axes `reductionIndices`; Sum, Mean and Min name them `axis`.
       const usesIndices = stock.kernelName === tf.Max;
       const axisAttr = usesIndices ? a.reductionIndices! : a.axis!;

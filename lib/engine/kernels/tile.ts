@@ -28,7 +28,12 @@ export function tileKernel(stock: tf.KernelConfig): tf.KernelConfig {
   };
 }
 
-function tileInto(src: HeapArray, shape: readonly number[], reps: readonly number[], dst: HeapArray): void {
+function tileInto(
+  src: HeapArray,
+  shape: readonly number[],
+  reps: readonly number[],
+  dst: HeapArray,
+): void {
   const rank = shape.length;
   const srcStrides = new Array<number>(rank);
   const dstStrides = new Array<number>(rank);
@@ -49,10 +54,14 @@ function tileInto(src: HeapArray, shape: readonly number[], reps: readonly numbe
       }
       dst.set(src.subarray(srcOffset, srcOffset + n), dstOffset);
     } else {
-      for (let i = 0; i < n; i++) fill(k + 1, srcOffset + i * srcStrides[k], dstOffset + i * dstStrides[k]);
+      for (let i = 0; i < n; i++) {
+        fill(k + 1, srcOffset + i * srcStrides[k], dstOffset + i * dstStrides[k]);
+      }
     }
     const block = n * dstStrides[k];
-    for (let r = 1; r < reps[k]; r++) dst.copyWithin(dstOffset + r * block, dstOffset, dstOffset + block);
+    for (let r = 1; r < reps[k]; r++) {
+      dst.copyWithin(dstOffset + r * block, dstOffset, dstOffset + block);
+    }
   };
   fill(0, 0, 0);
 }

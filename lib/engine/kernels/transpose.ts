@@ -18,7 +18,11 @@ export function transposeKernel(stock: tf.KernelConfig): tf.KernelConfig {
       const outShape = perm.map((axis) => x.shape[axis]);
       if (merged.shape.length <= 1) {
         // Only the order of size-1 axes changes, so the data is already in output order.
-        const copy = stock.kernelFunc({ ...args, attrs: { perm: [0] }, inputs: { x: { ...x, shape: [tf.util.sizeFromShape(x.shape)] } } }) as tf.TensorInfo;
+        const copy = stock.kernelFunc({
+          ...args,
+          attrs: { perm: [0] },
+          inputs: { x: { ...x, shape: [tf.util.sizeFromShape(x.shape)] } },
+        }) as tf.TensorInfo;
         return { ...copy, shape: outShape };
       }
       const out = stock.kernelFunc({

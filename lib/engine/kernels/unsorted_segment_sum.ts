@@ -20,7 +20,9 @@ export function unsortedSegmentSumKernel(): tf.KernelConfig {
       const { x, segmentIds } = inputs;
       const { numSegments } = attrs as unknown as tf.UnsortedSegmentSumAttrs;
       if (x.dtype !== "float32" && x.dtype !== "int32") {
-        throw new Error(`UnsortedSegmentSum on wasm supports float32 and int32 data, got ${x.dtype}`);
+        throw new Error(
+          `UnsortedSegmentSum on wasm supports float32 and int32 data, got ${x.dtype}`,
+        );
       }
       const idsRank = segmentIds.shape.length;
       const inner = x.shape.slice(idsRank);
