@@ -12,7 +12,7 @@ const ROOT_URL = new URL("../../", import.meta.url);
 const ROOT = fileURLToPath(ROOT_URL);
 const NOTEBOOK_DIR = join(ROOT, "notebooks");
 const DENO = join(ROOT, "node_modules/.bin/deno");
-const LIB_IMPORT = /^\.\.\/lib\/[a-z_]+\/[a-z][a-z0-9_]*\.ts$/;
+const LIB_IMPORT = /^\.\.\/lib\/([a-z_]+\/)+[a-z][a-z0-9_]*\.ts$/;
 
 interface Cell {
   cell_type: "code" | "markdown" | "raw";
