@@ -7,11 +7,11 @@
  *   distribution are independent, but the mean `pbar` of finitely many tokens
  *   is a mixture of products, so its total correlation is a finite-sample
  *   effect that shrinks as the token count grows.
- * - `factorial`: the zero-error control. Token `t` takes, for each bit `k`
- *   below `log2(tokens)`, one of two values chosen by bit `k` of `t`, and a
- *   fixed value for the other bits. The tokens form a full Cartesian product,
- *   so `pbar` is exactly a product over the bits and every grouping has zero
- *   error.
+ * - `factorial`: the zero-error control. With `L = min(d, floor(log2 N))`,
+ *   token `t` takes, for each bit `k < L`, one of two values chosen by bit `k`
+ *   of `t mod 2^L`, and a fixed value for the other bits. The tokens cover a
+ *   full Cartesian product equally often, so `pbar` is exactly a product over
+ *   the bits and every grouping has zero error.
  * - `correlated`: Gaussian latents with correlation `rho` between any two
  *   bits of the same block of `blockSize` consecutive bits and none across
  *   blocks (`u = sqrt(rho) z_block + sqrt(1 - rho) e`, times `std`).
@@ -119,17 +119,19 @@ export function drawLatents(source: LatentSource, tokens: number, bits: number, 
 }
 
 function fillFactorial(data: Float64Array, tokens: number, bits: number, std: number, rng: Rng): void {
-  const varying = Math.log2(tokens);
-  if (!Number.isInteger(varying) || varying > bits) {
+  const varying = Math.min(bits, Math.floor(Math.log2(tokens)));
+  const cell = 2 ** varying;
+  if (tokens % cell !== 0) {
     throw new RangeError(
       `invalid token count ${tokens} for the factorial source with d = ${bits}: expected a power ` +
-        `of two at most 2^${bits}, so that the tokens form a full Cartesian product`,
+        `of two, or a multiple of 2^${bits}, so that the tokens cover a full Cartesian product equally often`,
     );
   }
   const levels = Array.from({ length: bits }, () => [std * rng.normal(), std * rng.normal()]);
   for (let t = 0; t < tokens; t++) {
+    const combination = t % cell;
     for (let k = 0; k < bits; k++) {
-      const level = k < varying ? Math.floor(t / 2 ** k) % 2 : 0;
+      const level = k < varying ? Math.floor(combination / 2 ** k) % 2 : 0;
       data[t * bits + k] = levels[k][level];
     }
   }

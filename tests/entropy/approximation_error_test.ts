@@ -19,7 +19,7 @@ import {
   pooledGroupEntropyRef,
 } from "../../lib/entropy/reference.ts";
 import { checkApproximation } from "../../lib/entropy/study_checks.ts";
-import { allGroupings, type Grouping, isRefinement } from "../../lib/entropy/study_grouping.ts";
+import { allGroupings, divisors, type Grouping, isRefinement } from "../../lib/entropy/study_grouping.ts";
 import { assertClose } from "./_helpers.ts";
 
 const SOURCES: LatentSource[] = [
@@ -131,11 +131,11 @@ Deno.test("analyzeApproximation refinement never lowers the error", () => {
 });
 
 Deno.test("analyzeApproximation factorial control has zero error", () => {
-  for (const [bits, tokens] of [[6, 32], [10, 256], [10, 8]] as const) {
+  for (const [bits, tokens] of [[6, 32], [10, 256], [10, 8], [4, 48]] as const) {
     const m = logits({ kind: "factorial" }, tokens, bits, 0.7, bits + tokens);
     const groupings = bits === 6
       ? allGroupings(bits).map((groups, i) => ({ name: `p${i}`, groups }))
-      : contiguousGroupings(bits, [1, 2, 5, 10]);
+      : contiguousGroupings(bits, divisors(bits));
     const result = analyzeApproximation(m, { groupings, pooledGroupCounts: [1] });
     assertGreater(result.exactEntropy, 1, `nontrivial entropy d=${bits}`);
     for (const g of result.groupings) {

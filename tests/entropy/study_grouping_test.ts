@@ -107,6 +107,16 @@ Deno.test("drawLatents factorial source is a Cartesian product", () => {
   for (let t = 1; t < 8; t++) assertEquals(latents.data[t * 5 + 4], latents.data[4]);
 });
 
+Deno.test("drawLatents factorial source repeats the product", () => {
+  const latents = drawLatents({ kind: "factorial" }, 12, 2, new Rng(3));
+  const counts = new Map<string, number>();
+  for (let t = 0; t < 12; t++) {
+    const key = Array.from(latents.data.subarray(t * 2, t * 2 + 2)).join(",");
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  assertEquals([...counts.values()], [3, 3, 3, 3]);
+});
+
 Deno.test("drawLatents rejects invalid parameters", () => {
   const rng = new Rng(1);
   assertThrows(() => drawLatents({ kind: "factorial" }, 6, 4, rng), RangeError, "power of two");
