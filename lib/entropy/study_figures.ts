@@ -40,7 +40,7 @@ function line(name: string, x: number[], y: number[], extra: Record<string, unkn
 }
 
 /** Legend below the chart, so long titles and legends do not overlap the data. */
-const LEGEND_BELOW = { legend: { orientation: "h", y: -0.2 } };
+const LEGEND_BELOW = { legend: { orientation: "h", yanchor: "top", y: -0.25 } };
 
 /** Layout of a log-scale vertical axis with one tick per decade. */
 function logAxisLayout(title: string): Record<string, unknown> {
@@ -63,7 +63,11 @@ export function errorVsGroupsFigures(config: ErrorVsGroupsSweep, records: Measur
         traces: rows.map((r) =>
           line(`d=${r.bits}`, r.groupings.map((g) => g.groupCount), r.groupings.map((g) => g.error))
         ),
-        layout: { xaxis: { type: "log", dtick: Math.log10(2), title: { text: "group count g (log scale)" } } },
+        layout: {
+          ...LEGEND_BELOW,
+          xaxis: { type: "log", dtick: Math.log10(2), title: { text: "group count g (log scale)" }, automargin: true },
+        },
+        height: 600,
         caption: `Exact H(pbar) in nats: ${rows.map((r) => `d=${r.bits}: ${r.exactEntropy.toFixed(3)}`).join(", ")}.`,
       });
     }
@@ -93,6 +97,7 @@ export function errorVsCorrelationFigures(
         )
       ),
       layout: LEGEND_BELOW,
+      height: 600,
     };
   });
 }
@@ -112,6 +117,7 @@ export function errorVsTemperatureFigures(config: ErrorVsTemperatureSweep, recor
       line(groupName(g), taus, records.map((r) => r.groupings.find((x) => x.groupCount === g)!.error))
     ),
     layout: LEGEND_BELOW,
+    height: 600,
   };
   const pooledTraces = config.groupCounts.filter((g) => g > 1 && g < config.bits).map((g) =>
     line(
@@ -135,7 +141,7 @@ export function errorVsTemperatureFigures(config: ErrorVsTemperatureSweep, recor
       line("per-token entropy (mean)", taus, records.map((r) => r.perSampleEntropy), { line: { dash: "dash" } }),
     ],
     layout: LEGEND_BELOW,
-    height: 600,
+    height: 700,
   };
   return [error, values];
 }
@@ -144,26 +150,31 @@ export function errorVsTemperatureFigures(config: ErrorVsTemperatureSweep, recor
 export function estimatorScatterFigures(config: EstimatorScatterSweep, records: MeasurementRecord[]): StudyFigure[] {
   const exact = records.map((r) => r.exactEntropy);
   const hover = records.map((r) => `${r.source}, tau=${r.temperature}`);
-  const points = (name: string, y: number[], symbol: string) => ({
+  // Colour encodes the group count g and the marker the estimator.
+  const palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+  const colour = (g: number) => palette[config.groupCounts.filter((x) => x > 1).indexOf(g) % palette.length];
+  const points = (name: string, y: number[], symbol: string, g: number) => ({
     type: "scatter",
     mode: "markers",
     name,
     x: exact,
     y,
     text: hover,
-    marker: { symbol, size: 6, opacity: 0.7 },
+    marker: { symbol, size: 6, opacity: 0.7, color: colour(g) },
   });
   const traces: Record<string, unknown>[] = [];
   for (const g of config.groupCounts) {
     if (g === 1) continue;
     const name = g === config.bits ? `per-group sum g=${g} (bitwise, BSQ)` : `per-group sum g=${g} (GQ)`;
-    traces.push(points(name, records.map((r) => r.groupings.find((x) => x.groupCount === g)!.estimate), "circle"));
+    traces.push(points(name, records.map((r) => r.groupings.find((x) => x.groupCount === g)!.estimate), "circle", g));
   }
   // Pooling 1-bit groups (g = d) collapses every bit into one binary variable, so it is left out.
   for (const g of config.groupCounts) {
     if (g === 1 || g === config.bits) continue;
-    traces.push(points(`pooled x g, g=${g}`, records.map((r) => r.pooled.find((p) => p.groupCount === g)!.scaledEstimate), "triangle-up"));
-    traces.push(points(`pooled raw, g=${g} (released code)`, records.map((r) => r.pooled.find((p) => p.groupCount === g)!.estimate), "x"));
+    const scaled = records.map((r) => r.pooled.find((p) => p.groupCount === g)!.scaledEstimate);
+    const raw = records.map((r) => r.pooled.find((p) => p.groupCount === g)!.estimate);
+    traces.push(points(`pooled x g, g=${g}`, scaled, "triangle-up", g));
+    traces.push(points(`pooled raw, g=${g} (released code)`, raw, "x", g));
   }
   const max = Math.max(...exact, ...traces.flatMap((t) => t.y as number[]));
   traces.push({ type: "scatter", mode: "lines", name: "estimate = exact", x: [0, max], y: [0, max], line: { color: "gray", dash: "dash" } });
@@ -177,7 +188,7 @@ export function estimatorScatterFigures(config: EstimatorScatterSweep, records: 
     traces,
     layout: LEGEND_BELOW,
     width: 900,
-    height: 750,
+    height: 800,
     caption: `Latent sources: ${sources}. ${config.draws} draws per source and temperature.`,
   }];
 }
@@ -200,7 +211,7 @@ export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFi
     }
   };
   const subtitle = `<sub>N=${config.tokens} tokens, value and gradient, backend ${cost.backend}, ` +
-    `fastest of ${config.repeats} run(s)</sub>`;
+    `fastest of ${config.repeats} run(s) on a shared machine</sub>`;
   const time: StudyFigure = {
     id: `${config.id}-time`,
     title: `Wall time of the codebook-entropy estimators against d<br>${subtitle}`,
@@ -211,6 +222,8 @@ export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFi
       return line(label(name), rows.map((r) => r.bits), rows.map((r) => r.seconds!));
     }),
     layout: logAxisLayout("wall time (s, log scale)"),
+    height: 650,
+    caption: "Timed on a 2-core machine shared with other jobs, so times below about 0.1 s are noisy.",
   };
   const tensorNames = names.filter((n) => n !== "float64-study");
   const memory: StudyFigure = {
@@ -234,7 +247,7 @@ export function costFigures(config: CostVsBitsSweep, cost: CostRecords): StudyFi
       }),
     ],
     layout: logAxisLayout("peak memory (MiB, log scale)"),
-    height: 600,
+    height: 700,
   };
   return [time, memory];
 }
@@ -273,6 +286,6 @@ export function nonNestedFigures(config: NonNestedSearchSweep, search: SearchRec
     traces,
     layout: LEGEND_BELOW,
     width: 800,
-    height: 750,
+    height: 800,
   }];
 }
