@@ -5,7 +5,7 @@
 # Usage: deno task notebooks [NOTEBOOK.ipynb ...]     (default: notebooks/*.ipynb)
 #
 # Environment:
-#   WETOK_NOTEBOOK_SCALE         smoke (default here: every cell in seconds) or full
+#   WETOK_NOTEBOOK_SCALE         smoke (default here: smallest sizes, a few minutes in all) or full
 #   WETOK_NOTEBOOK_OUT           folder for the executed copies (default results/notebooks)
 #   WETOK_NOTEBOOK_CELL_TIMEOUT  time limit per cell, in seconds (default 600)
 #

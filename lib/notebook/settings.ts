@@ -5,8 +5,8 @@
 
 /**
  * Size of a notebook run:
- * - `smoke`: tiny sizes so that every cell runs in seconds; what
- *   `deno task notebooks` and the test suite use;
+ * - `smoke`: the smallest sizes that still run every code path, for checks
+ *   rather than results; what `deno task notebooks` and the test suite use;
  * - `full`: the sizes the notebook's opening cell describes, for reading the results.
  */
 export type NotebookScale = "smoke" | "full";
