@@ -1,7 +1,8 @@
 /**
- * Markdown summary of the entropy approximation-error study: the paper's
- * claim, what was measured, the verdict and the non-nested counterexample,
- * all computed from the sweep runs.
+ * Markdown summary of the entropy approximation-error study. It states the
+ * claim of WeTok (arXiv 2508.05599) about the group-wise estimator, what was
+ * measured, the verdict and the non-nested counterexample. Every number and
+ * verdict is computed from the sweep runs.
  */
 import type { SweepRun } from "./study_run.ts";
 import type { CheckTotals, MeasurementRecord } from "./study_sweeps.ts";
