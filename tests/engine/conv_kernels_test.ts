@@ -8,7 +8,11 @@
 import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { Rng } from "../../lib/engine/rng.ts";
-import { FILTER_GRAD_CHUNK_ROWS } from "../../lib/engine/kernels/conv2d_backprop_filter.ts";
+import {
+  FILTER_GRAD_CHUNK_ROWS,
+  MAX_ROW_WIDENING,
+} from "../../lib/engine/kernels/conv2d_backprop_filter.ts";
+import { COL2IM_MIN_RATIO } from "../../lib/engine/kernels/conv2d_backprop_input.ts";
 import {
   compareArrays,
   finiteDifferenceGradient,
@@ -115,6 +119,14 @@ const SHAPES: ConvShape[] = [
   },
   // 70x65 output positions per image: chunks of FILTER_GRAD_CHUNK_ROWS start and end mid-image.
   {
+    // The last layers of a PatchGAN discriminator: a 3x3 output from a 6x6 input.
+    label: "4x4 valid small map",
+    x: [2, 6, 6, 3],
+    filter: [4, 4, 3, 4],
+    strides: 1,
+    pad: "valid",
+  },
+  {
     label: "3x3 stride 1 several chunks",
     x: [2, 70, 65, 2],
     filter: [3, 3, 2, 2],
@@ -137,6 +149,38 @@ function convCase(s: ConvShape, seed: number): OpCase {
 Deno.test("conv chunk test spans several chunks", () => {
   const big = SHAPES[SHAPES.length - 1];
   assert(big.x[1] * big.x[2] > FILTER_GRAD_CHUNK_ROWS, "shape too small to test chunking");
+});
+
+Deno.test("conv shapes cover every kernel path", () => {
+  // Output sizes from the shapes' own forward convs.
+  const paths = new Set<string>();
+  for (const s of SHAPES) {
+    const info = tf.backend_util.computeConv2DInfo(
+      s.x as [number, number, number, number],
+      s.filter as [number, number, number, number],
+      s.strides,
+      1,
+      s.pad,
+    );
+    const stridedOutput = info.outHeight * info.outWidth * info.strideHeight * info.strideWidth;
+    const col2im = s.x[1] * s.x[2] > COL2IM_MIN_RATIO * stridedOutput;
+    paths.add(col2im ? "input gradient by col2im" : "input gradient by phase convs");
+    const phaseWidth = Math.ceil(
+      ((info.outWidth - 1) * info.strideWidth + info.filterWidth) / info.strideWidth,
+    );
+    paths.add(
+      phaseWidth <= MAX_ROW_WIDENING * info.outWidth
+        ? "filter gradient wide rows"
+        : "filter gradient narrow rows",
+    );
+  }
+  assert(paths.has("input gradient by col2im"), "no shape takes the col2im input gradient");
+  assert(
+    paths.has("input gradient by phase convs"),
+    "no shape takes the phase-conv input gradient",
+  );
+  assert(paths.has("filter gradient wide rows"), "no shape takes whole phase rows");
+  assert(paths.has("filter gradient narrow rows"), "no shape takes per-row copies");
 });
 
 SHAPES.forEach((s, i) => {

@@ -9,7 +9,9 @@
  * filter tap `(i, j)` and channel `c` is then one contiguous run of that
  * layout per image, if each output row is taken `pw` wide instead of
  * `outWidth`: the extra columns read the next row's first values, and `dy` is
- * padded with zero columns to the same width so that they add nothing. For a
+ * padded with zero columns to the same width so that they add nothing. When
+ * that widening would add over a quarter to the work (small outputs), each
+ * output row is copied on its own instead. For a
  * chunk of about 4,096 output positions, a JavaScript copy builds the
  * transposed patch matrix `[kh*kw*C_in, n]`. One plain matrix product with the
  * matching rows of the padded `dy` (`[n, C_out]`) then gives that chunk's
@@ -25,6 +27,9 @@ import { asWasmBackend, type KernelArgs, toTensor } from "./wasm_memory.ts";
 
 /** Output positions (rows of the patch matrix) per matrix product. */
 export const FILTER_GRAD_CHUNK_ROWS = 4096;
+
+/** Largest factor by which copying whole phase rows may widen the patch matrix. */
+export const MAX_ROW_WIDENING = 1.25;
 
 /** Returns the `Conv2DBackpropFilter` kernel. */
 export function conv2dBackpropFilterKernel(): tf.KernelConfig {
@@ -96,18 +101,31 @@ function filterGradient(
   );
   const phases = phaseSplit(xp, sh, sw, phaseHeight, phaseWidth);
 
-  const dyWide = tf.reshape(
-    tf.pad(dy, [[0, 0], [0, 0], [0, phaseWidth - outWidth], [0, 0]]),
-    [batch * outHeight * phaseWidth, cOut],
+  const rowLength = phaseWidth <= MAX_ROW_WIDENING * outWidth ? phaseWidth : outWidth;
+  const dyRows = tf.reshape(
+    rowLength > outWidth ? tf.pad(dy, [[0, 0], [0, 0], [0, rowLength - outWidth], [0, 0]]) : dy,
+    [batch * outHeight * rowLength, cOut],
   );
-  const rowsPerChunk = Math.max(1, Math.floor(FILTER_GRAD_CHUNK_ROWS / phaseWidth));
+  const rowsPerChunk = Math.max(1, Math.floor(FILTER_GRAD_CHUNK_ROWS / rowLength));
   const totalRows = batch * outHeight;
-  const geometry = { sh, sw, kh, kw, cIn, batch, phaseHeight, phaseWidth, outHeight };
+  const geometry = {
+    sh,
+    sw,
+    kh,
+    kw,
+    cIn,
+    batch,
+    phaseHeight,
+    phaseWidth,
+    outHeight,
+    outWidth,
+    rowLength,
+  };
   let sum: tf.Tensor | null = null;
   for (let r0 = 0; r0 < totalRows; r0 += rowsPerChunk) {
     const rows = Math.min(rowsPerChunk, totalRows - r0);
     const patches = toTensor<tf.Rank.R2>(transposedPatches(backend, phases, geometry, r0, rows));
-    const dyChunk = tf.slice(dyWide, [r0 * phaseWidth, 0], [rows * phaseWidth, cOut]);
+    const dyChunk = tf.slice(dyRows, [r0 * rowLength, 0], [rows * rowLength, cOut]);
     const part = tf.matMul(patches, dyChunk);
     sum = sum === null ? part : tf.add(sum, part);
   }
@@ -133,11 +151,14 @@ interface PatchGeometry {
   phaseHeight: number;
   phaseWidth: number;
   outHeight: number;
+  outWidth: number;
+  /** Columns per output row in the patch matrix: `phaseWidth` (whole phase rows) or `outWidth`. */
+  rowLength: number;
 }
 
 /**
- * Builds the patch matrix `[kh*kw*C_in, rows*phaseWidth]` for output rows
- * `r0 .. r0+rows-1` (counted over batch and height), each row `phaseWidth`
+ * Builds the patch matrix `[kh*kw*C_in, rows*rowLength]` for output rows
+ * `r0 .. r0+rows-1` (counted over batch and height), each row `rowLength`
  * wide: entry `((i*kw + j)*C_in + c, p)` is the input value that filter tap
  * `(i, j)`, channel `c` multiplies at output position `p`.
  */
@@ -149,7 +170,8 @@ function transposedPatches(
   rows: number,
 ): tf.TensorInfo {
   const wasm = asWasmBackend(backend);
-  const rowLength = g.phaseWidth;
+  const { rowLength, phaseWidth } = g;
+  const wide = rowLength === phaseWidth;
   const out = wasm.makeOutput([g.kh * g.kw * g.cIn, rows * rowLength], "float32");
   const src = wasm.typedArrayFromHeap(phases);
   const dst = wasm.typedArrayFromHeap(out);
@@ -164,15 +186,17 @@ function transposedPatches(
       const bq = (j - q) / g.sw;
       for (let c = 0; c < g.cIn; c++) {
         const plane = ((p * g.sw + q) * g.cIn + c) * planeSize;
-        // One contiguous run per image that the chunk touches.
+        // Whole phase rows: one contiguous run per image that the chunk touches.
+        // Otherwise one copy of outWidth values per output row.
         let r = r0;
         while (r < r0 + rows) {
           const b = Math.floor(r / g.outHeight);
           const h = r - b * g.outHeight;
-          const run = Math.min(g.outHeight - h, r0 + rows - r);
-          const start = plane + b * imageSize + (a + h) * rowLength + bq;
-          dst.set(src.subarray(start, start + run * rowLength), o);
-          o += run * rowLength;
+          const run = wide ? Math.min(g.outHeight - h, r0 + rows - r) : 1;
+          const length = wide ? run * phaseWidth : g.outWidth;
+          const start = plane + b * imageSize + (a + h) * phaseWidth + bq;
+          dst.set(src.subarray(start, start + length), o);
+          o += length;
           r += run;
         }
       }

@@ -11,11 +11,20 @@
  * `c_p = (p + pad - i0) / s`. Each phase is thus a stride-1 'valid' conv of
  * the suitably padded `dy` with a sub-filter flipped by 180 degrees and with
  * input and output channels swapped. The phases are then interleaved by a
- * depth-to-space rearrangement. Stride 1 is the one-phase case.
+ * depth-to-space rearrangement. Stride 1 is the one-phase case. Convs whose
+ * output is much smaller than their input take the col2im path of col2im.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { inputGradientByCol2Im } from "./col2im.ts";
 import { padOrCrop } from "./pad_or_crop.ts";
 import { asWasmBackend, type KernelArgs, toTensor } from "./wasm_memory.ts";
+
+/**
+ * Ratio of input positions to output positions times the stride area, above
+ * which the input gradient is a matmul and a scatter-add (col2im) instead of
+ * phase convs.
+ */
+export const COL2IM_MIN_RATIO = 2;
 
 /** Returns the `Conv2DBackpropInput` kernel. */
 export function conv2dBackpropInputKernel(): tf.KernelConfig {
@@ -105,6 +114,13 @@ function inputGradient(
       `Conv2DBackpropInput: dy has shape [${dy.shape}] but the conv of [${inputShape}] with filter ` +
         `[${filter.shape}] gives [${batch}, ${outHeight}, ${outWidth}, ${info.outChannels}]`,
     );
+  }
+
+  // The phase convs compute H*W positions with about kh*kw/(sh*sw) taps each, the
+  // forward conv outHeight*outWidth positions with kh*kw taps. When the phase convs
+  // would do over twice the forward's work, a matmul and a scatter-add are cheaper.
+  if (height * width > COL2IM_MIN_RATIO * outHeight * outWidth * sh * sw) {
+    return inputGradientByCol2Im(backend, dy, filter, info);
   }
 
   // Every phase computes ceil(H/s) x ceil(W/s) positions, and the surplus is cropped at the end.
