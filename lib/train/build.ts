@@ -73,7 +73,8 @@ export function buildQuantizer(kind: TrainConfig["quantizer"], dim: number, grou
 /**
  * Returns the image files of the training or held-out split. `data` is a
  * corpus set of `lib/data` ("ci" or "full", read from `cacheDir`) or a folder
- * of images (all of them are training images; there is no held-out split).
+ * of images. Every image of a folder is a training image, so a folder has no
+ * held-out split.
  *
  * @throws Error when the corpus index is missing (it names the build command) or the folder has no images.
  */

@@ -3,10 +3,10 @@
  * JSON header (step, config, random-generator states and other scalars) and
  * the raw little-endian tensor data after it.
  *
- * Layout: 8 bytes magic `WETOKCK1`, uint32 header length in bytes, the UTF-8
- * JSON header, zero padding to a multiple of 4 bytes, then each tensor's
- * 4-byte elements (float32 or int32) at the byte offset the header gives,
- * counted from the start of the data section.
+ * Layout: the 8-byte magic `WETOKCK1`, the header length in bytes (uint32),
+ * the UTF-8 JSON header and zero padding to a multiple of 4 bytes. The data
+ * section follows: each tensor's 4-byte elements (float32 or int32) start at
+ * the byte offset that the header gives, counted from the section's start.
  */
 import { join } from "node:path";
 import { atomicWrite } from "../io/atomic_write.ts";

@@ -211,6 +211,7 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
       `invalid network "${config.network}": expected one of ${knownNetworks.join(", ")}`,
     );
   }
+
   requireInteger(config.seed, "seed", 0);
   requireInteger(config.batchSize, "batchSize", 1);
   requireInteger(config.cropSize, "cropSize", 1);
@@ -218,6 +219,7 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   if (!["gq", "lfq", "bsq"].includes(config.quantizer)) {
     throw new RangeError(`invalid quantizer ${describe(config.quantizer)}: expected "gq", "lfq" or "bsq"`);
   }
+
   for (const stage of ["stage1", "stage2"] as const) {
     const s = config[stage];
     requireInteger(s.steps, `${stage}.steps`, 0);
@@ -229,6 +231,7 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   if (config.stage1.steps + config.stage2.steps === 0) {
     throw new RangeError("stage1.steps and stage2.steps are both 0: set at least one to a positive integer");
   }
+
   const w = config.weights;
   for (const key of ["reconstruction", "perceptual", "generatorAdversarial", "lecam"] as const) {
     requireNonNegative(w[key], `weights.${key}`);
@@ -239,6 +242,7 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   for (const [term, weight] of Object.entries(w.quantizer)) {
     requireNonNegative(weight as number, `weights.quantizer.${term}`);
   }
+
   for (const key of ["beta1", "beta2"] as const) {
     const beta = config.adam[key];
     if (typeof beta !== "number" || !(beta >= 0 && beta < 1)) {
@@ -248,6 +252,7 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   if (typeof config.adam.epsilon !== "number" || !(config.adam.epsilon > 0)) {
     throw new RangeError(`invalid adam.epsilon ${describe(config.adam.epsilon)}: expected a number > 0`);
   }
+
   validateSchedule(config.discriminatorSchedule, "discriminatorSchedule");
   for (const key of ["emaDecay", "lecamDecay"] as const) {
     const decay = config[key];
@@ -255,6 +260,7 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
       throw new RangeError(`invalid ${key} ${describe(decay)}: expected a number in [0, 1)`);
     }
   }
+
   requireInteger(config.checkpointEvery, "checkpointEvery", 1);
   requireInteger(config.keepCheckpoints, "keepCheckpoints", 1);
   requireInteger(config.logEvery, "logEvery", 1);

@@ -84,7 +84,8 @@ export class ImageCropData implements TrainData {
 
 /**
  * Shrinks an image by the largest integer factor `k` that keeps its short side
- * at least `shortSide`, averaging each `k x k` block; returns it unchanged when `k = 1`.
+ * at least `shortSide`, averaging each `k x k` block. With `k = 1` the image is
+ * returned unchanged.
  */
 export function shrinkToShortSide(image: RgbFloatImage, shortSide: number): RgbFloatImage {
   if (!Number.isInteger(shortSide) || shortSide < 1) {

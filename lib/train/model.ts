@@ -13,7 +13,7 @@ export type NamedVariables = Record<string, tf.Variable>;
 /** Groups of generator parameters that the two stages treat differently. */
 export type GeneratorGroup = "encoder" | "quantizer" | "decoder";
 
-/** What the quantizer returns for one batch of encoder outputs. */
+/** Quantizer output for one batch of encoder outputs. */
 export interface QuantizerOutput {
   /** Straight-through codes, same shape as the latent `[B, h, w, d]`. */
   codes: tf.Tensor4D;

@@ -25,7 +25,7 @@ export interface GeneratorObjective extends Objective {
   output: tf.Tensor4D;
 }
 
-/** What both objectives need. */
+/** Inputs shared by both objectives. */
 export interface ObjectiveContext {
   tokenizer: TrainableTokenizer;
   discriminator: TrainableDiscriminator | null;

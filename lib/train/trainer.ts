@@ -8,10 +8,10 @@
  * reconstruction, perceptual and GAN losses while the discriminator keeps
  * training with hinge loss and LeCam.
  *
- * Each update: draw a batch (data stream), draw noise in stage 2 (noise
- * stream), compute the generator objective and its gradients, check every
- * term is finite, apply Adam, update the EMA, then do the same for the
- * discriminator when the stage is adversarial. The run writes a checkpoint
+ * Each update draws a batch from the data stream (and noise from the noise
+ * stream in stage 2) and computes the generator objective and its gradients.
+ * It checks that every term is finite, applies Adam and updates the EMA. When
+ * the stage is adversarial, the discriminator then does the same. The run writes a checkpoint
  * every `checkpointEvery` updates and at the end of each stage, and a killed
  * run resumes from the last checkpoint with the same loss curve.
  */
@@ -93,7 +93,7 @@ export class ConfigMismatchError extends Error {
   }
 }
 
-/** What {@link Trainer.run} returns. */
+/** Summary returned by {@link Trainer.run}. */
 export interface TrainSummary {
   /** Updates completed in total (resumed ones included). */
   step: number;
@@ -131,7 +131,7 @@ export class Trainer {
   }
 
   /**
-   * Builds a trainer and, when the run folder holds a checkpoint, restores the
+   * Builds a trainer and, when the run folder contains a checkpoint, restores the
    * whole run state from the newest one.
    *
    * @throws ConfigMismatchError when that checkpoint's config differs in a field
@@ -198,12 +198,14 @@ export class Trainer {
     );
     const started = performance.now();
     let last: MetricsRecord | null = null;
+
     log.info(`train ${this.config.name}: steps ${startStep + 1}..${end} of ${this.totalSteps} on ${tf.getBackend()}`);
     try {
       while (this.#step < end) {
         if (this.#stage === 1 && this.#step >= this.config.stage1.steps) this.#enterStage2();
         const record = await this.#update(this.#step + 1);
         this.#step += 1;
+
         const seconds = (performance.now() - started) / 1000;
         const imagesPerSecond = ((this.#step - startStep) * this.config.batchSize) / seconds;
         if (this.#step % this.config.logEvery === 0 || this.#isStageEnd(this.#step)) {
@@ -211,6 +213,7 @@ export class Trainer {
           await this.#metrics.append(last);
         }
         progress.update(this.#step, `${imagesPerSecond.toFixed(1)} img/s, ${formatTerms(record)}`);
+
         if (this.#step % this.config.checkpointEvery === 0 || this.#isStageEnd(this.#step)) {
           const path = await saveCheckpoint(this.runDir, await this.#checkpointData(), this.config.keepCheckpoints);
           log.info(`train ${this.config.name}: checkpoint ${path}`);
@@ -222,6 +225,7 @@ export class Trainer {
     } finally {
       this.#metrics.close();
     }
+
     const seconds = (performance.now() - started) / 1000;
     const updates = this.#step - startStep;
     const imagesPerSecond = seconds > 0 ? (updates * this.config.batchSize) / seconds : 0;

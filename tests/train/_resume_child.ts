@@ -1,7 +1,7 @@
 /**
- * Child process of the kill-and-resume test: trains the tiny config in the run
- * folder given as the first argument, resuming from its newest checkpoint, and
- * sleeps the number of milliseconds given as the second argument after each update
+ * Child process of the kill-and-resume test. It trains the tiny config in the
+ * run folder given as the first argument, resuming from its newest checkpoint.
+ * After each update it sleeps the milliseconds given as the second argument,
  * so that the parent can kill it mid-run.
  */
 import { initBackend } from "../../lib/engine/mod.ts";

@@ -14,7 +14,7 @@ Deno.test("TRAIN_CONFIGS all validate", () => {
   for (const name of Object.keys(TRAIN_CONFIGS)) {
     const config = namedTrainConfig(name);
     validateTrainConfig(config);
-    // Every named config refers to a network that lib/nn knows.
+    // Every named config names a network that lib/nn defines.
     assertEquals(findConfig(config.network).name, config.network);
   }
 });

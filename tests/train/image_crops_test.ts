@@ -4,7 +4,7 @@ import { ImageCropData, shrinkToShortSide } from "../../lib/train/image_crops.ts
 
 await initBackend("cpu", { announce: false });
 
-/** Image whose pixel (x, y, c) holds (y * width + x) * 3 + c, scaled into [0, 1]. */
+/** Image whose value at (x, y, c) is (y * width + x) * 3 + c, scaled into [0, 1]. */
 function ramp(width: number, height: number) {
   const data = new Float32Array(width * height * 3);
   for (let i = 0; i < data.length; i++) data[i] = i / (data.length - 1);
@@ -22,7 +22,8 @@ Deno.test("ImageCropData crops come from the images", () => {
     const first = Math.round(((values[b * 75] + 1) / 2) * (image.data.length - 1)) / 3;
     const top = Math.floor(first / 20);
     const left = first % 20;
-    assert(top + 5 <= 12 && left + 5 <= 20, `crop ${b} at (${top}, ${left}) leaves the image`);
+    assert(top + 5 <= 12, `crop ${b} at row ${top} leaves the image`);
+    assert(left + 5 <= 20, `crop ${b} at column ${left} leaves the image`);
     for (let y = 0; y < 5; y++) {
       for (let x = 0; x < 15; x++) {
         const expected = image.data[((top + y) * 20 + left) * 3 + x] * 2 - 1;

@@ -14,7 +14,7 @@ function spawnChild(runDir: string, delayMs: number): Deno.ChildProcess {
   }).spawn();
 }
 
-/** Waits until the run folder holds a checkpoint at or after `step`. */
+/** Waits until the run folder contains a checkpoint at or after `step`. */
 async function waitForCheckpoint(runDir: string, step: number, child: Deno.ChildProcess): Promise<void> {
   let exited = false;
   child.status.then(() => (exited = true));
