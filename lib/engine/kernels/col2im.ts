@@ -24,28 +24,32 @@ export function inputGradientByCol2Im(
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const { top, left } = info.padInfo;
 
-  // Patch gradients [N, kh*kw*C_in]: row n holds, for each filter tap, the
-  // gradient of the input values that output position n read.
-  const rows = tf.reshape(dy, [batchSize * outHeight * outWidth, outChannels]);
+  // Patch gradients, transposed: [kh*kw*C_in, N] = filter [kh*kw*C_in, C_out] x dy^T [C_out, N].
+  // Entry (tap*C_in + c, n) is the gradient of the input value that filter tap `tap`,
+  // channel c read for output position n. Transposing dy, not the larger filter, keeps
+  // the product free of transposed operands.
+  const positions = batchSize * outHeight * outWidth;
+  const dyT = tf.transpose(tf.reshape(dy, [positions, outChannels]));
   const weights = tf.reshape(filter, [kh * kw * inChannels, outChannels]);
-  const patches = tf.matMul(rows, weights, false, true);
+  const patches = tf.matMul(weights, dyT);
 
   const wasm = asWasmBackend(backend);
   const out = wasm.makeOutput([batchSize, inHeight, inWidth, inChannels], "float32");
   const src = wasm.typedArrayFromHeap(patches);
   const dst = wasm.typedArrayFromHeap(out);
   dst.fill(0);
-  let from = 0;
-  for (let b = 0; b < batchSize; b++) {
-    for (let ho = 0; ho < outHeight; ho++) {
-      for (let wo = 0; wo < outWidth; wo++) {
-        for (let i = 0; i < kh; i++) {
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const tapRow = (i * kw + j) * inChannels;
+      let n = 0;
+      for (let b = 0; b < batchSize; b++) {
+        for (let ho = 0; ho < outHeight; ho++) {
           const y = ho * sh + i - top;
-          for (let j = 0; j < kw; j++, from += inChannels) {
+          for (let wo = 0; wo < outWidth; wo++, n++) {
             const x = wo * sw + j - left;
             if (y < 0 || y >= inHeight || x < 0 || x >= inWidth) continue;
             const to = ((b * inHeight + y) * inWidth + x) * inChannels;
-            for (let c = 0; c < inChannels; c++) dst[to + c] += src[from + c];
+            for (let c = 0; c < inChannels; c++) dst[to + c] += src[(tapRow + c) * positions + n];
           }
         }
       }
