@@ -18,6 +18,7 @@ import {
   loadExperimentConfig,
   parseScale,
   ResultStore,
+  resolveRuns,
   runExperiment,
   type RunRecord,
   type RunSummary,
@@ -91,7 +92,6 @@ async function main(): Promise<number> {
   const configs = await loadConfigs(join(root, "experiments"), names);
 
   if (flags.list) {
-    const { resolveRuns } = await import("../lib/experiment/mod.ts");
     for (const config of configs) {
       const runs = resolveRuns(config, scale);
       console.log(`${config.name}: ${config.title} (${runs.length} run(s) at scale ${scale})`);
