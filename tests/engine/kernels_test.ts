@@ -237,3 +237,22 @@ Deno.test("DepthToSpace matches cpu in NHWC", async () => {
     });
   }
 });
+
+Deno.test("Sum and Mean over leading axes match cpu", async () => {
+  // Reductions over leading axes only take the product with a row of ones.
+  const rng = new Rng(20);
+  for (
+    const [shape, axes] of [[[8, 5, 5, 3], [0, 1, 2]], [[40, 7], [0]], [[2, 1, 6, 4], [0, 1, 2]]]
+  ) {
+    for (const keepDims of [false, true]) {
+      await assertMatchesCpu({
+        name: `Sum and Mean of [${shape}] over [${axes}] keepDims ${keepDims}`,
+        inputs: [normalInput(rng, shape)],
+        fn: (
+          x,
+        ) => [tf.sum(x, axes, keepDims), tf.mean(x, axes, keepDims), tf.max(x, axes, keepDims)],
+        wrt: [],
+      });
+    }
+  }
+});
