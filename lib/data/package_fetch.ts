@@ -4,7 +4,7 @@
  * (no root needed once the package lists are fresh), `dpkg-deb`, `npm pack`
  * and `tar`.
  */
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import type { PackageEntry } from "./manifest.ts";
 
 /** A package version that the configured sources no longer serve. */
@@ -177,6 +177,34 @@ export async function extractFiles(
     : await runCommand("tar", ["-x", "-z", "-f", archive, "-C", dest, "--", ...members]);
   if (result.code !== 0) {
     throw new Error(`cannot extract from ${archive}: ${result.stderr.trim()}`);
+  }
+}
+
+/**
+ * Like {@link extractFiles}, but each file appears at its final path in one
+ * rename, so a concurrent reader (another test or build using the same
+ * cache) never sees a partly written file. The files are first extracted
+ * into a temporary folder next to `dest`.
+ */
+export async function extractFilesAtomically(
+  archive: string,
+  source: PackageEntry["source"],
+  paths: string[],
+  dest: string,
+): Promise<void> {
+  if (paths.length === 0) return;
+  const parent = dirname(dest);
+  await Deno.mkdir(parent, { recursive: true });
+  const scratch = await Deno.makeTempDir({ dir: parent, prefix: ".extract-" });
+  try {
+    await extractFiles(archive, source, paths, scratch);
+    for (const path of paths) {
+      const target = extractedPath(dest, path);
+      await Deno.mkdir(dirname(target), { recursive: true });
+      await Deno.rename(extractedPath(scratch, path), target);
+    }
+  } finally {
+    await Deno.remove(scratch, { recursive: true }).catch(() => {});
   }
 }
 
