@@ -17,8 +17,8 @@ import {
   type ExperimentConfig,
   loadExperimentConfig,
   parseScale,
-  ResultStore,
   resolveRuns,
+  ResultStore,
   runExperiment,
   type RunRecord,
   type RunSummary,
@@ -113,9 +113,9 @@ async function main(): Promise<number> {
     const backend = parseBackendName(flags.backend ?? Deno.env.get("WETOK_BACKEND"));
     await initBackend(backend);
     const version = await codeVersion(root);
-    if (version.endsWith("-dirty")) {
+    if (version.dirty) {
       log.warn(
-        `code version ${version}: lib/ or bin/ has uncommitted changes, so these run ids cannot be reproduced from git`,
+        `code ${version.identity}: lib/ or bin/ differs from commit ${version.commit}, so these results cannot be reproduced from git alone`,
       );
     }
     const executors: ExecutorsByTask = {
@@ -126,7 +126,8 @@ async function main(): Promise<number> {
       const summaries = await runExperiment(config, scale, {
         store,
         executors,
-        codeVersion: version,
+        codeVersion: version.identity,
+        commit: version.commit,
         backend,
       });
       recordsByExperiment.set(config.name, summaries.flatMap(recordOf));

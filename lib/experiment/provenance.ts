@@ -1,4 +1,5 @@
-/** Provenance of a run: code version (git commit) and the machine it ran on. */
+/** Provenance of a run: code version (git commit and content identity) and the machine it ran on. */
+import { sha256Hex } from "./run_id.ts";
 
 /** The machine a run ran on. */
 export interface MachineInfo {
@@ -11,24 +12,43 @@ export interface MachineInfo {
   v8: string;
 }
 
+/** The version of the code that produced a run. */
+export interface CodeVersion {
+  /** Git commit checked out (HEAD), for provenance. */
+  commit: string;
+  /** True when tracked files under the code paths differ from HEAD. */
+  dirty: boolean;
+  /**
+   * Content identity of the code paths, such as "lib@1a2b3c4d5e6f+bin@0f9e8d7c6b5a":
+   * the git tree hash of each path at HEAD, plus "+dirty@<hash of the diff>"
+   * when tracked files differ. Commits that touch only other paths (docs,
+   * tests, configs) keep it, so interrupted runs still resume after them.
+   */
+  identity: string;
+}
+
 /**
- * Returns the git commit of the repository at `repoDir`, with "-dirty" appended
- * when tracked files under `paths` have uncommitted changes (default: `lib`, `bin`).
+ * Computes the code version of the repository at `repoDir` for the code
+ * `paths` (default `lib` and `bin`).
  * @throws Error when git is missing or `repoDir` is not a git working tree.
  */
 export async function codeVersion(
   repoDir: string,
   paths: string[] = ["lib", "bin"],
-): Promise<string> {
-  const head = await git(repoDir, ["rev-parse", "HEAD"]);
-  const status = await git(repoDir, [
-    "status",
-    "--porcelain",
-    "--untracked-files=no",
-    "--",
-    ...paths,
-  ]);
-  return status.trim() === "" ? head.trim() : `${head.trim()}-dirty`;
+): Promise<CodeVersion> {
+  const commit = (await git(repoDir, ["rev-parse", "HEAD"])).trim();
+  const trees: string[] = [];
+  for (const path of paths) {
+    const tree = (await git(repoDir, ["rev-parse", `HEAD:${path}`])).trim();
+    trees.push(`${path}@${tree.slice(0, 12)}`);
+  }
+  // NOTE: untracked files under the code paths are not part of the identity.
+  const diff = await git(repoDir, ["diff", "HEAD", "--", ...paths]);
+  const dirty = diff.trim() !== "";
+  const identity = dirty
+    ? `${trees.join("+")}+dirty@${(await sha256Hex(diff)).slice(0, 12)}`
+    : trees.join("+");
+  return { commit, dirty, identity };
 }
 
 async function git(cwd: string, args: string[]): Promise<string> {

@@ -17,8 +17,10 @@ export interface RunRecordBase {
   scale: Scale;
   /** Hash of the resolved config and the code version (see `runId`). */
   runId: string;
-  /** Git commit of the code, "-dirty" appended when `lib/` or `bin/` had uncommitted changes. */
+  /** Content identity of `lib/` and `bin/` (part of the run id; see `CodeVersion.identity`). */
   codeVersion: string;
+  /** Git commit checked out when the run started. */
+  commit: string;
   seed: number;
   config: RunConfig;
   /** TensorFlow.js backend name, such as "wasm". */

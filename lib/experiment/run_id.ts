@@ -58,10 +58,12 @@ export async function sha256Hex(text: string): Promise<string> {
  * Computes the id of a run: the first {@link RUN_ID_LENGTH} hex characters of
  * `sha256(canonicalJson({ codeVersion, config }))`.
  * @param config The resolved run config (seed included).
- * @param codeVersion Git commit of the code, such as "0d0bc5f…" or "0d0bc5f…-dirty".
+ * @param codeVersion Content identity of the code (see `CodeVersion.identity`).
  */
 export async function runId(config: unknown, codeVersion: string): Promise<string> {
-  if (codeVersion.trim() === "") throw new Error("runId: empty code version; pass the git commit");
+  if (codeVersion.trim() === "") {
+    throw new Error("runId: empty code version; pass the code identity from codeVersion()");
+  }
   const hash = await sha256Hex(canonicalJson({ codeVersion, config }));
   return hash.slice(0, RUN_ID_LENGTH);
 }

@@ -25,8 +25,10 @@ import { runId } from "./run_id.ts";
 export interface RunExperimentOptions {
   store: ResultStore;
   executors: ExecutorsByTask;
-  /** Git commit of the code (part of every run id). */
+  /** Content identity of the code (part of every run id). */
   codeVersion: string;
+  /** Git commit, recorded for provenance (default: `codeVersion`). */
+  commit?: string;
   /** TensorFlow.js backend name, recorded in every record. */
   backend: string;
   /** Only run these labels (default: all). */
@@ -109,6 +111,7 @@ export async function runExperiment(
       scale,
       runId: id,
       codeVersion: options.codeVersion,
+      commit: options.commit ?? options.codeVersion,
       seed: run.seed,
       config: run.config,
       backend: options.backend,

@@ -15,6 +15,7 @@ function result(overrides: Partial<RunResult> = {}): RunResult {
     scale: "smoke",
     runId: "0123456789abcdef",
     codeVersion: "abc",
+    commit: "0123abc",
     seed: 0,
     config: {
       task: "entropy-memory",

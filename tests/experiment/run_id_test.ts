@@ -80,7 +80,11 @@ Deno.test("runId changes with the code version", async () => {
     () => {
       throw new Error("expected an error for an empty code version");
     },
-    (err) => assertEquals(err.message, "runId: empty code version; pass the git commit"),
+    (err) =>
+      assertEquals(
+        err.message,
+        "runId: empty code version; pass the code identity from codeVersion()",
+      ),
   );
 });
 

@@ -34,6 +34,7 @@ function done(
     scale,
     runId: `${label}-${seed}`.padEnd(16, "0"),
     codeVersion: "abc123",
+    commit: "0123abc",
     seed,
     config: run.config,
     backend: "cpu",
