@@ -16,7 +16,7 @@
  * | `Slice`, `SplitV` | stock ones copy the whole input per call |
  * | `Tile` | stock one took 117 ms for an 8 MB output, 33x a broadcast multiply |
  * | `DepthToSpace` | stock one took 77 ms on [8, 64, 64, 64], 13x a rank-4 transpose |
- * | `Transpose`, `Sum`, `Mean`, `Max`, `Min` | stock ones, called over merged axes |
+ * | `Transpose`, `Sum`, `Mean`, `Max`, `Min` | stock ones, called over merged axes; leading-axis sums as a matmul |
  *
  * NOTE: the depthwise conv gradients (`DepthwiseConv2dNativeBackpropFilter`
  * and `...Input`) stay unregistered on wasm because the tokenizer has no

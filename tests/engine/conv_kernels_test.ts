@@ -7,9 +7,11 @@
  */
 import { assert } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../../lib/engine/backend.ts";
 import { Rng } from "../../lib/engine/rng.ts";
 import {
   FILTER_GRAD_CHUNK_ROWS,
+  FILTER_GRAD_CHUNK_VALUES,
   MAX_ROW_WIDENING,
 } from "../../lib/engine/kernels/conv2d_backprop_filter.ts";
 import { COL2IM_MIN_RATIO } from "../../lib/engine/kernels/conv2d_backprop_input.ts";
@@ -310,4 +312,82 @@ TRANSPOSED.forEach((s, i) => {
     );
     assert(dw.ok, dw.message);
   });
+});
+
+Deno.test("conv backprop kernels accept NCHW", async () => {
+  // Calls the kernels directly, as an op with dataFormat NCHW would, on both backends.
+  const rng = new Rng(400);
+  const x = normalInput(rng, [2, 3, 7, 6]);
+  const filter = normalInput(rng, [3, 3, 3, 4], 0.3);
+  const dy = normalInput(rng, [2, 4, 4, 3]);
+  const attrs = { strides: 2, pad: "same", dataFormat: "NCHW", dimRoundingMode: undefined };
+  const c: OpCase = {
+    name: "conv backprop NCHW",
+    inputs: [x, filter, dy],
+    fn: (xs, w, g) => [
+      tf.engine().runKernel(tf.Conv2DBackpropFilter, { x: xs, dy: g }, {
+        ...attrs,
+        filterShape: [3, 3, 3, 4],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+      tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: g, filter: w }, {
+        ...attrs,
+        inputShape: [2, 3, 7, 6],
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    ],
+    wrt: [],
+  };
+  const expected = await runCase("cpu", c);
+  const actual = await runCase("wasm", c);
+  const dw = compareArrays(
+    "filter gradient",
+    actual.outputs[0].values,
+    expected.outputs[0].values,
+    TOLERANCE.wasm,
+  );
+  assert(dw.ok, dw.message);
+  const dx = compareArrays(
+    "input gradient",
+    actual.outputs[1].values,
+    expected.outputs[1].values,
+    TOLERANCE.wasm,
+  );
+  assert(dx.ok, dx.message);
+});
+
+Deno.test("conv filter gradient wide layer chunks", async () => {
+  // 3x3 with 512 input channels: FILTER_GRAD_CHUNK_VALUES limits a chunk to 910
+  // positions, so a 1x32x40 output takes two chunks. The reference sums, per
+  // filter tap, x shifted by the tap times dy (one matMul each), on wasm.
+  await initBackend("wasm", { announce: false });
+  const rng = new Rng(401);
+  const [h, w, cIn, cOut] = [32, 40, 512, 2];
+  assert(h * w > Math.floor(FILTER_GRAD_CHUNK_VALUES / (9 * cIn)), "output fits one chunk");
+  const x = rng.normalTensor([1, h, w, cIn]) as tf.Tensor4D;
+  const dy = rng.normalTensor([1, h, w, cOut]) as tf.Tensor4D;
+  const actual = tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy }, {
+    strides: 1,
+    pad: "same",
+    dataFormat: "NHWC",
+    filterShape: [3, 3, cIn, cOut],
+  } as unknown as tf.NamedAttrMap) as tf.Tensor;
+  const expected = tf.tidy(() => {
+    const padded = tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+    const dyRows = tf.reshape(dy, [h * w, cOut]);
+    const taps: tf.Tensor[] = [];
+    for (let i = 0; i < 3; i++) {
+      for (let j = 0; j < 3; j++) {
+        const patch = tf.reshape(tf.slice(padded, [0, i, j, 0], [1, h, w, cIn]), [h * w, cIn]);
+        taps.push(tf.matMul(patch, dyRows, true, false));
+      }
+    }
+    return tf.reshape(tf.stack(taps), [3, 3, cIn, cOut]);
+  });
+  const r = compareArrays(
+    "filter gradient",
+    await actual.data(),
+    await expected.data(),
+    TOLERANCE.wasm,
+  );
+  assert(r.ok, r.message);
+  tf.dispose([x, dy, actual, expected]);
 });

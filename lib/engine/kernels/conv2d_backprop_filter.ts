@@ -11,8 +11,8 @@
  * `outWidth`: the extra columns read the next row's first values, and `dy` is
  * padded with zero columns to the same width so that they add nothing. When
  * that widening would add over a quarter to the work (small outputs), each
- * output row is copied on its own instead. For a
- * chunk of about 4,096 output positions, a JavaScript copy builds the
+ * output row is copied on its own instead. For a chunk of at most 4,096
+ * output positions (fewer for wide layers), a JavaScript copy builds the
  * transposed patch matrix `[kh*kw*C_in, n]`. One plain matrix product with the
  * matching rows of the padded `dy` (`[n, C_out]`) then gives that chunk's
  * share of the filter gradient, already in the filter's `[kh, kw, C_in, C_out]`
@@ -25,8 +25,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import { padOrCrop } from "./pad_or_crop.ts";
 import { asWasmBackend, type KernelArgs, toTensor } from "./wasm_memory.ts";
 
-/** Output positions (rows of the patch matrix) per matrix product. */
+/** Output positions (columns of the patch matrix) per matrix product, at most. */
 export const FILTER_GRAD_CHUNK_ROWS = 4096;
+
+/**
+ * Values of the patch matrix per matrix product, at most (16 MiB of float32),
+ * so that wide layers (3x3 with 512 channels) take smaller chunks.
+ */
+export const FILTER_GRAD_CHUNK_VALUES = 4 * 1024 * 1024;
 
 /** Largest factor by which copying whole phase rows may widen the patch matrix. */
 export const MAX_ROW_WIDENING = 1.25;
@@ -106,7 +112,11 @@ function filterGradient(
     rowLength > outWidth ? tf.pad(dy, [[0, 0], [0, 0], [0, rowLength - outWidth], [0, 0]]) : dy,
     [batch * outHeight * rowLength, cOut],
   );
-  const rowsPerChunk = Math.max(1, Math.floor(FILTER_GRAD_CHUNK_ROWS / rowLength));
+  const positionsPerChunk = Math.min(
+    FILTER_GRAD_CHUNK_ROWS,
+    Math.floor(FILTER_GRAD_CHUNK_VALUES / (kh * kw * cIn)),
+  );
+  const rowsPerChunk = Math.max(1, Math.floor(positionsPerChunk / rowLength));
   const totalRows = batch * outHeight;
   const geometry = {
     sh,
