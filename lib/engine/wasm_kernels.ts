@@ -1,7 +1,8 @@
 /**
  * Kernels the project registers on the TensorFlow.js wasm backend
  * (`@tensorflow/tfjs-backend-wasm` 4.22, SIMD, one thread) so that training
- * runs there at forward-conv speed.
+ * runs there. A 3x3 conv's forward + backward reached 94% (stride 1) and 75%
+ * (stride 2) of the forward conv's GFLOP/s in bench/engine.ts.
  *
  * They replace kernels, not gradients: `tf.grad` of `conv2d`, fused conv,
  * `conv2dTranspose`, `matMul` and `gather` reaches them through the stock

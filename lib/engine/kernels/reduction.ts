@@ -12,7 +12,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import { mergeReductionAxes } from "./merge_axes.ts";
 import type { KernelArgs } from "./wasm_memory.ts";
 
-/** Returns a reduction kernel (`Sum`, `Mean`, `Max` or `Min`) that calls `stock` with the fewest axes. */
+/**
+ * Returns a reduction kernel (`Sum`, `Mean`, `Max` or `Min`) that calls `stock`
+ * with the fewest axes, or a matmul for a float32 `Sum` or `Mean` over leading axes.
+ */
 export function reductionKernel(stock: tf.KernelConfig): tf.KernelConfig {
   return {
     kernelName: stock.kernelName,
