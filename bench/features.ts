@@ -142,6 +142,7 @@ for (const row of rows) {
 async function writeSmallConvModel(): Promise<string> {
   const rng = new Rng(4);
   const layers = [[3, 32], [32, 64], [64, 128]];
+
   const nodes = [];
   const initializers = [];
   let input = "images";
@@ -160,6 +161,7 @@ async function writeSmallConvModel(): Promise<string> {
     nodes.push({ op: "Relu", inputs: [`c${i}`], outputs: [`r${i}`] });
     input = `r${i}`;
   }
+
   nodes.push({ op: "GlobalAveragePool", inputs: [input], outputs: ["pooled"] });
   nodes.push({ op: "Flatten", inputs: ["pooled"], outputs: ["features"], attributes: [{ name: "axis", int: 1 }] });
   const bytes = encodeOnnxModel({
@@ -169,6 +171,7 @@ async function writeSmallConvModel(): Promise<string> {
     inputs: [{ name: "images", dims: ["batch", 3, 299, 299] }],
     outputs: [{ name: "features", dims: ["batch", 128] }],
   });
+
   const path = await Deno.makeTempFile({ suffix: ".onnx" });
   await Deno.writeFile(path, bytes);
   return path;

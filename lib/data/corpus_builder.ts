@@ -42,7 +42,7 @@ export interface SkippedPhoto {
   reason: string;
 }
 
-/** What {@link buildCorpus} did; also the content of `corpus-SET.json`. */
+/** Result of {@link buildCorpus}, also stored as `corpus-SET.json`. */
 export interface CorpusIndex {
   set: CorpusSet;
   cacheDir: string;
@@ -147,7 +147,7 @@ export function indexPath(cacheDir: string, set: CorpusSet): string {
   return join(cacheDir, `corpus-${set}.json`);
 }
 
-/** Returns the folder that holds the extracted files of one package. */
+/** Returns the folder that contains the extracted files of one package. */
 export function packageFilesDir(cacheDir: string, packageName: string): string {
   return join(cacheDir, "files", encodeURIComponent(packageName));
 }

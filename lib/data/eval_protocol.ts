@@ -122,7 +122,7 @@ async function resizeLanczos3(image: RgbImage, width: number, height: number): P
   return { width: out.info.width, height: out.info.height, data: new Uint8Array(out.data) };
 }
 
-/** Where the original image sits inside a padded batch. */
+/** Position and size of the original image inside a padded batch. */
 export interface CropRegion {
   top: number;
   left: number;

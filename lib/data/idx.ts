@@ -18,7 +18,7 @@ export interface IdxArray {
  *
  * @param name used in error messages.
  * @throws Error naming the input when the header is invalid, the type is not
- *   unsigned bytes, or the data is shorter or longer than the header says.
+ *   unsigned bytes, or the data is shorter or longer than the header states.
  */
 export function parseIdx(bytes: Uint8Array, name = "<bytes>"): IdxArray {
   let raw = bytes;
@@ -31,6 +31,7 @@ export function parseIdx(bytes: Uint8Array, name = "<bytes>"): IdxArray {
       });
     }
   }
+
   if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) {
     throw new Error(`IDX file ${name} has an invalid header (expected bytes 00 00 TYPE NDIM)`);
   }
@@ -42,6 +43,7 @@ export function parseIdx(bytes: Uint8Array, name = "<bytes>"): IdxArray {
   if (ndim < 1 || raw.length < 4 + 4 * ndim) {
     throw new Error(`IDX file ${name} is too short for its ${ndim} dimension sizes`);
   }
+
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const shape: number[] = [];
   for (let i = 0; i < ndim; i++) shape.push(view.getUint32(4 + 4 * i, false));
@@ -49,8 +51,8 @@ export function parseIdx(bytes: Uint8Array, name = "<bytes>"): IdxArray {
   const offset = 4 + 4 * ndim;
   if (raw.length - offset !== count) {
     throw new Error(
-      `IDX file ${name} holds ${raw.length - offset} values but its header [${shape.join(", ")}] ` +
-        `says ${count} (truncated or corrupt file)`,
+      `IDX file ${name} contains ${raw.length - offset} values but its header [${shape.join(", ")}] ` +
+        `gives ${count} (truncated or corrupt file)`,
     );
   }
   return { shape, data: raw.subarray(offset) };

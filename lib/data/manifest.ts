@@ -8,7 +8,7 @@
  */
 import { fileURLToPath } from "node:url";
 
-/** Where a package comes from. */
+/** Registry a package comes from. */
 export type PackageSource = "debian" | "npm";
 
 /** Names of the photo sets: `ci` (small packages only) and `full` (every photo). */
@@ -30,7 +30,7 @@ export interface PackageEntry {
 
 /** One photo of the corpus. */
 export interface PhotoEntry {
-  /** Stable identifier `<package>/<file name without extension>`; the split is drawn from it. */
+  /** Stable identifier such as `python3-skimage/astronaut`; the train/test split is drawn from it. */
   id: string;
   /** Package name; a key of {@link CorpusManifest.packages}. */
   package: string;
@@ -95,7 +95,7 @@ export async function loadManifest(path: string = DEFAULT_MANIFEST_PATH): Promis
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    throw new Error(`cannot read corpus manifest ${path}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`failed to read corpus manifest ${path}: ${(err as Error).message}`, { cause: err });
   }
   let json: unknown;
   try {

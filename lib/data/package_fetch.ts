@@ -183,7 +183,7 @@ export async function extractFiles(
 /**
  * Like {@link extractFiles}, but each file appears at its final path in one
  * rename, so a concurrent reader (another test or build using the same
- * cache) never sees a partly written file. The files are first extracted
+ * cache) never reads a partly written file. The files are first extracted
  * into a temporary folder next to `dest`.
  */
 export async function extractFilesAtomically(

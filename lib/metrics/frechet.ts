@@ -73,8 +73,8 @@ export interface FrechetDetails {
   /** Numerical rank of S1 found by the pivoted Cholesky factorisation. */
   rank1: number;
   /**
-   * Most negative eigenvalue of L^T S2 L clipped to 0, relative to the largest;
-   * values far below -1e-10 mean S2 is not positive semi-definite, usually from NaN features.
+   * Most negative eigenvalue of L^T S2 L clipped to 0, relative to the largest.
+   * Values far below -1e-10 mean that S2 is not positive semi-definite, usually because of NaN features.
    */
   clippedRelative: number;
 }

@@ -10,7 +10,7 @@
  *
  * Both keep only positions where the window lies inside the image, as
  * scikit-image does when it crops `(win - 1) / 2` pixels from each border
- * before averaging; the mean is then taken over channels.
+ * before averaging. The mean is then taken over channels.
  */
 
 /** Window of {@link ssim}. */

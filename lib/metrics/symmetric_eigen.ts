@@ -3,9 +3,9 @@
  * reduction to tridiagonal form, then the implicit QL algorithm (the EISPACK
  * routines tred2 and tql2, in the form popularised by the JAMA library).
  *
- * Storage note: the working matrix is kept transposed, so that every inner
- * loop walks memory contiguously; row `j` of the returned `vectors` is the
- * eigenvector of `values[j]`.
+ * The working matrix is kept transposed, so that every inner loop walks
+ * memory contiguously. Row `j` of the returned `vectors` is the eigenvector
+ * of `values[j]`.
  */
 
 /** Eigenvalues (ascending) and unit eigenvectors (row `j` belongs to `values[j]`). */
@@ -26,7 +26,7 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
   if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
     throw new RangeError(`symmetricEigen needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`);
   }
-  // w[b * n + a] holds V[a][b] (transposed storage).
+  // w[b * n + a] stores V[a][b] (transposed storage).
   const w = new Float64Array(n * n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {

@@ -4,8 +4,8 @@
  */
 
 /**
- * How a float pixel becomes an integer in [0, 255] after scaling by
- * `(x + 1) * 127.5` and clamping:
+ * Rounding rule that turns a float pixel into an integer in [0, 255] after
+ * scaling by `(x + 1) * 127.5` and clamping:
  * - "round": to the nearest integer (halves away from zero);
  * - "truncate": towards zero, as the official WeTok evaluation code does by
  *   casting to uint8 (arXiv 2508.05599, released evaluation script).

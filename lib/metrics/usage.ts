@@ -3,7 +3,7 @@
  *
  * For group-wise quantization, a token is `g` sub-codes of `b` bits each; the
  * joint code is the tuple of its sub-codes (`2^(g*b)` possible values). Usage
- * is the share of possible codes that occur at least once; perplexity is
+ * is the share of possible codes that occur at least once. Perplexity is
  * `exp(H)` of the empirical code distribution (natural-log entropy H), so it
  * equals the number of codes when all are used equally often.
  */

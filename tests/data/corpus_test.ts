@@ -58,7 +58,8 @@ Deno.test("splitOfPhoto matches the test fraction", () => {
   const ids = Array.from({ length: 10_000 }, (_, i) => ({ id: `photo-${i}` }));
   // Binomial(10000, 0.2) has standard deviation 40; 5 standard deviations either side.
   const tests = splitPhotos(ids).test.length;
-  assert(tests > 1800 && tests < 2200, `test side holds ${tests} of 10000`);
+  assert(tests > 1800, `test side has ${tests} of 10000`);
+  assert(tests < 2200, `test side has ${tests} of 10000`);
   assertEquals(splitPhotos(ids, { testFraction: 0 }).test.length, 0);
   assertEquals(splitPhotos(ids, { testFraction: 1 }).train.length, 0);
 });
@@ -88,7 +89,7 @@ Deno.test("buildCorpus builds the ci set", async () => {
   assertEquals(loaded.photos.map((p) => p.id), index.photos.map((p) => p.id));
 });
 
-/** A scratch cache that shares the downloaded archives of the real one. */
+/** Creates a scratch cache that shares the downloaded archives of the real one. */
 async function scratchCache(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "wetok-corpus-test-" });
   await Deno.mkdir(join(CACHE, "packages"), { recursive: true });

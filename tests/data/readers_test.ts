@@ -19,7 +19,7 @@ import type { RgbImage } from "../../lib/data/image_io.ts";
 await initBackend("cpu", { announce: false });
 const CACHE = Deno.env.get("WETOK_CACHE") ?? fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 
-/** An image whose pixel (x, y) is (x, y, 7) so positions can be read back from values. */
+/** Returns an image whose pixel (x, y) is (x, y, 7), so positions can be read back from values. */
 function coordinateImage(width: number, height: number): RgbImage {
   const data = new Uint8Array(width * height * 3);
   for (let y = 0; y < height; y++) {
@@ -40,7 +40,8 @@ Deno.test("randomCrop copies the window", () => {
   const image = coordinateImage(50, 40);
   const crop = randomCrop(image, 16, new Rng(9));
   const [x0, y0] = crop.data;
-  assert(x0 <= 50 - 16 && y0 <= 40 - 16);
+  assert(x0 <= 50 - 16, `corner x ${x0}`);
+  assert(y0 <= 40 - 16, `corner y ${y0}`);
   for (let y = 0; y < 16; y++) {
     for (let x = 0; x < 16; x++) {
       const i = (y * 16 + x) * 3;
@@ -69,7 +70,8 @@ Deno.test("randomCropBatch is seeded and in range", async () => {
   assertEquals(a.shape, [6, 8, 8, 3]);
   assertEquals(Array.from(await a.data()), Array.from(await b.data()));
   const values = await a.data();
-  assert(Math.min(...values) >= -1 && Math.max(...values) <= 1);
+  assert(Math.min(...values) >= -1, `minimum ${Math.min(...values)}`);
+  assert(Math.max(...values) <= 1, `maximum ${Math.max(...values)}`);
   tf.dispose([a, b]);
 });
 
@@ -159,9 +161,9 @@ Deno.test("parseIdx reads gzipped IDX", async () => {
   }
 });
 
-Deno.test("parseIdx rejects a truncated file", () => {
+Deno.test("parseIdx rejects invalid files", () => {
   const bytes = idxBytes([4, 4], Array(16).fill(1));
-  assertThrows(() => parseIdx(bytes.subarray(0, 20), "short.idx"), Error, "short.idx holds 8 values");
+  assertThrows(() => parseIdx(bytes.subarray(0, 20), "short.idx"), Error, "short.idx contains 8 values");
   assertThrows(() => parseIdx(new Uint8Array([1, 2, 3, 4]), "bad.idx"), Error, "bad.idx has an invalid header");
   const floats = idxBytes([1], [0]);
   floats[2] = 0x0d;

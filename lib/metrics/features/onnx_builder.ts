@@ -3,10 +3,11 @@
  * small models that test and benchmark the ONNX loading path: float tensors,
  * initialisers, nodes with int, ints and float attributes, opset 13.
  *
- * Field numbers follow onnx.proto (ONNX 1.12): ModelProto ir_version 1,
- * producer_name 2, graph 7, opset_import 8; GraphProto node 1, name 2,
- * initializer 5, input 11, output 12; NodeProto input 1, output 2, name 3,
- * op_type 4, attribute 5; TensorProto dims 1, data_type 2, name 8, raw_data 9.
+ * Field numbers follow onnx.proto (ONNX 1.12):
+ * - ModelProto: ir_version 1, producer_name 2, graph 7, opset_import 8;
+ * - GraphProto: node 1, name 2, initializer 5, input 11, output 12;
+ * - NodeProto: input 1, output 2, name 3, op_type 4, attribute 5;
+ * - TensorProto: dims 1, data_type 2, name 8, raw_data 9.
  */
 
 /** One node attribute. */
