@@ -57,7 +57,9 @@ export function errorVsGroupsFigures(config: ErrorVsGroupsSweep, records: Measur
       figures.push({
         id: `${config.id}-${slug(source.kind)}-tau-${slug(String(temperature))}`,
         title: `Per-group sum error against group count g<br><sub>${label}, tau=${temperature}, ` +
-          `N=${config.tokens} tokens, consecutive groups of d/g bits (g=d is bitwise, BSQ)</sub>`,
+          `N=${config.tokens} tokens, consecutive groups of d/g bits (g=d is bitwise, BSQ)` +
+          (source.kind === "factorial" ? "<br>zero-error control: pbar is an exact product, the values are float64 rounding" : "") +
+          `</sub>`,
         x: { title: "group count g (log scale)", type: "log" },
         y: { title: ERROR_AXIS },
         traces: rows.map((r) =>
