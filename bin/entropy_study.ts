@@ -129,7 +129,8 @@ async function gitCommit(): Promise<string> {
   try {
     const output = await new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"] }).output();
     return output.success ? new TextDecoder().decode(output.stdout).trim() : "unknown";
-  } catch {
+  } catch (err) {
+    log.warn(`entropy study: failed to read the git commit, recording "unknown": ${errorMessage(err)}`);
     return "unknown";
   }
 }
