@@ -5,10 +5,21 @@ import { loadOnnxExtractor } from "../../lib/metrics/features/onnx_extractor.ts"
 import { loadLpipsOnnx } from "../../lib/metrics/features/lpips_onnx.ts";
 import { meanSquaredDistanceModel, poolingLinearModel } from "../../lib/metrics/features/onnx_builder.ts";
 import { extractStatistics } from "../../lib/metrics/features/feature_extractor.ts";
-import { loadNsfwjsInception, loadNsfwjsLayersModel, NSFWJS_MIXED5_METRIC } from "../../lib/metrics/features/nsfwjs_inception.ts";
+import {
+  loadNsfwjsInception,
+  loadNsfwjsLayersModel,
+  NSFWJS_MIXED5_METRIC,
+  readNsfwjsWeights,
+} from "../../lib/metrics/features/nsfwjs_inception.ts";
+import { buildCorpus } from "../../lib/data/corpus_builder.ts";
+import { loadManifest } from "../../lib/data/manifest.ts";
+import { decodeImage } from "../../lib/data/image_io.ts";
+import { evalTransform } from "../../lib/data/eval_protocol.ts";
+import { imagesToTensor } from "../../lib/data/batch.ts";
 import { perceptualDistance } from "../../lib/metrics/features/perceptual_distance.ts";
 
 await initBackend("wasm", { announce: false });
+const CACHE = Deno.env.get("WETOK_CACHE") ?? fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 
 async function withModel(bytes: Uint8Array, run: (path: string) => Promise<void>): Promise<void> {
   const path = await Deno.makeTempFile({ suffix: ".onnx" });
@@ -207,7 +218,10 @@ Deno.test("perceptualDistance gradient matches differences", async () => {
 Deno.test("nsfwjs folded trunk matches tfjs-layers", async () => {
   const reference = await loadNsfwjsLayersModel(["mixed0", "mixed5"]);
   const images = new Rng(12).uniformTensor([2, 96, 96, 3], -1, 1) as tf.Tensor4D;
-  const expected = reference.predict(images) as tf.Tensor[];
+  // With the default "imagenet" scaling the trunk takes the [-1, 1] images as they are.
+  assertEquals(net.inputScaling, "imagenet");
+  const scaled = tf.clone(images);
+  const expected = reference.predict(scaled) as tf.Tensor[];
   const actual = net.featureMaps(images, ["mixed0", "mixed5"]);
   for (let k = 0; k < 2; k++) {
     assertEquals(actual[k].shape, expected[k].shape);
@@ -220,6 +234,30 @@ Deno.test("nsfwjs folded trunk matches tfjs-layers", async () => {
     }
     assert(worst <= 1e-4 * scale, `layer ${k}: max difference ${worst} for values up to ${scale}`);
   }
-  tf.dispose([images, ...expected, ...actual]);
+  tf.dispose([images, scaled, ...expected, ...actual]);
   reference.dispose();
+});
+
+Deno.test("nsfwjs batch norm favours [0, 1] inputs", async () => {
+  // The first batch norm's moving means record the inputs the network saw in
+  // training: compare them with the conv outputs of real photos in each range.
+  const index = await buildCorpus({ manifest: await loadManifest(), set: "ci", cacheDir: CACHE });
+  const photos = [];
+  for (const photo of index.photos) photos.push(await evalTransform(await decodeImage(photo.file), 299));
+  const weights = await readNsfwjsWeights();
+  const movingMean = await weights["batch_normalization_1/moving_mean"].data();
+  const images = imagesToTensor(photos);
+  const gap = async (input: tf.Tensor4D) => {
+    const out = tf.conv2d(input, weights["conv2d_1/kernel"] as tf.Tensor4D, 2, "valid");
+    const mean = await tf.mean(out, [0, 1, 2]).data();
+    out.dispose();
+    let sum = 0;
+    for (let c = 0; c < mean.length; c++) sum += Math.abs(mean[c] - movingMean[c]);
+    return sum / mean.length;
+  };
+  const zeroToOne = tf.mul(tf.add(images, 1), 0.5) as tf.Tensor4D;
+  const gapZeroToOne = await gap(zeroToOne);
+  const gapMinusOneToOne = await gap(images);
+  assert(gapZeroToOne < 0.5 * gapMinusOneToOne, `[0, 1]: ${gapZeroToOne}, [-1, 1]: ${gapMinusOneToOne}`);
+  tf.dispose([images, zeroToOne, ...Object.values(weights)]);
 });
