@@ -48,12 +48,14 @@ export WETOK_NOTEBOOK_HEADLESS=1
 export NO_COLOR=1
 
 # A kernelspec of our own, pointing at the pinned Deno; JUPYTER_PATH comes
-# first in Jupyter's search path, so "deno" resolves to it.
+# first in Jupyter's search path, so "deno" resolves to it. node_modules/.bin/deno
+# is npm's Node.js launcher, so the kernel runs the binary it launches.
+deno_exe="$("$deno_bin" eval --quiet 'console.log(Deno.execPath())')"
 kernel_dir="$root/.cache/jupyter/kernels/deno"
 mkdir -p "$kernel_dir"
 cat >"$kernel_dir/kernel.json.tmp" <<JSON
 {
-  "argv": ["$deno_bin", "jupyter", "--kernel", "--conn", "{connection_file}"],
+  "argv": ["$deno_exe", "jupyter", "--kernel", "--conn", "{connection_file}"],
   "display_name": "Deno (WeTok lab)",
   "language": "typescript"
 }
