@@ -5,7 +5,7 @@
  * and listed; the exit status is 1 when any was skipped.
  *
  * Usage: deno task corpus [--set ci|full] [--cache DIR] [--no-decode-check]
- *   --set    which photos: "ci" (4 small packages, ~29 MB) or "full" (all photos, ~370 MB)
+ *   --set    which photos: "ci" (4 small packages, 29 MB) or "full" (all 96 photos, 356 MB)
  *   --cache  cache folder (default: WETOK_CACHE, else .cache/wetok under the repository root)
  */
 import { parseArgs } from "node:util";

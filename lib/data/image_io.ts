@@ -23,7 +23,7 @@ export interface RgbFloatImage {
   data: Float32Array;
 }
 
-/** What to do with an alpha channel. */
+/** Handling of an alpha channel. */
 export type AlphaMode =
   /** Discard alpha and keep the colour under it, as PIL's `convert("RGB")` does. */
   | "drop"
@@ -39,7 +39,7 @@ export interface DecodeOptions {
    * sharp's own default). Larger images are rejected before decoding.
    */
   maxPixels?: number;
-  /** Handling of alpha (default "drop", the choice of the official evaluation code's PIL path). */
+  /** Handling of alpha (default "drop", like the `convert("RGB")` of the official data code). */
   alpha?: AlphaMode;
   /** Name used in error messages when the input is a byte array (default "<bytes>"). */
   name?: string;
@@ -143,7 +143,7 @@ export async function encodePng(image: RgbImage): Promise<Uint8Array> {
   }
   if (data.length !== width * height * 3) {
     throw new RangeError(
-      `PNG data must hold width*height*3 = ${width * height * 3} bytes, got ${data.length}`,
+      `PNG data must contain width*height*3 = ${width * height * 3} bytes, got ${data.length}`,
     );
   }
   const png = await sharp(data, { raw: { width, height, channels: 3 } }).png().toBuffer();
