@@ -7,7 +7,8 @@
 # Environment:
 #   WETOK_NOTEBOOK_SCALE         smoke (default here: smallest sizes, a few minutes in all) or full
 #   WETOK_NOTEBOOK_OUT           folder for the executed copies (default results/notebooks)
-#   WETOK_NOTEBOOK_CELL_TIMEOUT  time limit per cell, in seconds (default 600)
+#   WETOK_NOTEBOOK_CELL_TIMEOUT  time limit per cell, in seconds (default 600 at smoke
+#                                scale, 14400 at full scale, where one cell trains for minutes to hours)
 #
 # The kernel is the project's pinned Deno (node_modules/.bin/deno), registered
 # as kernel "deno" in a private Jupyter path under .cache/jupyter, so a
@@ -37,7 +38,8 @@ case "$WETOK_NOTEBOOK_SCALE" in
     exit 2
     ;;
 esac
-cell_timeout="${WETOK_NOTEBOOK_CELL_TIMEOUT:-600}"
+if [ "$WETOK_NOTEBOOK_SCALE" = "full" ]; then default_timeout=14400; else default_timeout=600; fi
+cell_timeout="${WETOK_NOTEBOOK_CELL_TIMEOUT:-$default_timeout}"
 if ! [[ "$cell_timeout" =~ ^[1-9][0-9]*$ ]]; then
   log ERROR "invalid WETOK_NOTEBOOK_CELL_TIMEOUT \"$cell_timeout\": give whole seconds"
   exit 2

@@ -178,6 +178,8 @@ Deno.test("notebook code cells type-check", async () => {
   }
 });
 
+const hasChromium = await Deno.stat("/usr/bin/chromium").then(() => true, () => false);
+
 Deno.test({
   name: "notebooks execute headless without errors",
   ignore: jupyterMissing !== null,
@@ -197,6 +199,11 @@ Deno.test({
           );
           assertEquals(errors, [], `${name}: code cell ${index} has error output`);
         }
+        // Every notebook shows figures or image grids, which carry a PNG where Chromium exists.
+        const pngs = codeCells.flatMap((cell) => cell.outputs ?? []).filter((output) =>
+          (output as { data?: Record<string, unknown> }).data?.["image/png"] !== undefined
+        );
+        if (hasChromium) assert(pngs.length > 0, `${name}: the executed copy shows no PNG image`);
       }
     } finally {
       await Deno.remove(outDir, { recursive: true });
