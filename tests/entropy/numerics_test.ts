@@ -157,3 +157,27 @@ Deno.test("entropy estimators reject bad input", async () => {
   assertEquals(CODEBOOK_ENTROPY_METHODS.length, 4);
   tf.dispose([cube, x]);
 });
+
+Deno.test("exactEntropyWorkingBytes bounds measured peak", async () => {
+  await useBackend("cpu");
+  for (const [groups, tokens, bits] of [[1, 256, 12], [1, 512, 9], [3, 128, 10]]) {
+    const x = new Rng(bits).normalTensor([tokens, groups * bits], 0, 4) as tf.Tensor2D;
+    const profile = await tf.profile(() => {
+      const { value, grad } = tf.valueAndGrad((y: tf.Tensor) =>
+        groupSumCodebookEntropy(y as tf.Tensor2D, groups)
+      )(x);
+      tf.dispose([value, grad]);
+    });
+    const estimate = exactEntropyWorkingBytes(tokens, bits, groups);
+    const label = `${groups} x ${bits} bits, ${tokens} tokens`;
+    assert(
+      estimate >= profile.peakBytes,
+      `${label}: estimate ${estimate} below peak ${profile.peakBytes}`,
+    );
+    assert(
+      estimate <= 2.5 * profile.peakBytes,
+      `${label}: estimate ${estimate} above 2.5 x peak ${profile.peakBytes}`,
+    );
+    x.dispose();
+  }
+});
