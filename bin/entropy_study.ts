@@ -20,7 +20,7 @@ import { type ImageFormat, writeFigures } from "../lib/report/figure.ts";
 const HELP = `Regenerate the figures of the entropy approximation-error study.
 
 Options:
-  --quick            use each config's "quick" overrides (CI-sized, about a minute);
+  --quick            use each config's "quick" overrides (CI-sized, under a minute);
                      outputs go to <out>/quick/ unless --out or --summary are given
   --config FILE      run only this config (repeatable; default: experiments/entropy-*.json)
   --out DIR          folder of figures and data (default: results/entropy-study)
