@@ -10,6 +10,7 @@
  * Usage: deno task bench:entropy [--backend wasm|cpu|webgpu] [--tokens 4096]
  *          [--dims 8,16,20,24,28,32,40,48] [--max-bytes 1073741824]
  */
+import process from "node:process";
 import { parseArgs } from "node:util";
 import { initBackend, parseBackendName, Rng, tf } from "../lib/engine/mod.ts";
 import {
@@ -121,8 +122,17 @@ function paperNote(row: Row): string {
 
 interface Measurement {
   value: number;
+  /** Median wall time of one forward and backward pass. */
   milliseconds: number;
+  /** Median process CPU time (user + system, all threads) of one pass. */
+  cpuMilliseconds: number;
   peakBytes: number;
+}
+
+/** Returns the process CPU time (user + system) since `start`, in milliseconds. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return (used.user + used.system) / 1000;
 }
 
 /**
@@ -133,6 +143,7 @@ async function measure(row: Row, logits: tf.Tensor2D): Promise<Measurement> {
   const valueAndGrad = tf.valueAndGrad((x: tf.Tensor) => estimate(row, x as tf.Tensor2D));
   let value = NaN;
   const profileStart = performance.now();
+  const profileCpu = process.cpuUsage();
   const profile = await tf.profile(async () => {
     const { value: v, grad } = valueAndGrad(logits);
     value = (await v.data())[0];
@@ -142,20 +153,31 @@ async function measure(row: Row, logits: tf.Tensor2D): Promise<Measurement> {
   const profiled = performance.now() - profileStart;
   // Runs of more than 10 s are timed once, under tf.profile, whose overhead is
   // small next to their matrix products.
-  if (profiled > 10_000) return { value, milliseconds: profiled, peakBytes: profile.peakBytes };
+  if (profiled > 10_000) {
+    const cpuMilliseconds = cpuSince(profileCpu);
+    return { value, milliseconds: profiled, cpuMilliseconds, peakBytes: profile.peakBytes };
+  }
   const times: number[] = [];
+  const cpuTimes: number[] = [];
   let spent = 0;
   while (times.length < 3 && (times.length === 0 || spent < 2000)) {
     const start = performance.now();
+    const cpuStart = process.cpuUsage();
     const { value: v, grad } = valueAndGrad(logits);
     await v.data();
     await grad.data();
     tf.dispose([v, grad]);
     times.push(performance.now() - start);
+    cpuTimes.push(cpuSince(cpuStart));
     spent += times[times.length - 1];
   }
-  times.sort((a, b) => a - b);
-  return { value, milliseconds: times[Math.floor(times.length / 2)], peakBytes: profile.peakBytes };
+  const median = (values: number[]) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
+  return {
+    value,
+    milliseconds: median(times),
+    cpuMilliseconds: median(cpuTimes),
+    peakBytes: profile.peakBytes,
+  };
 }
 
 const rows = dims.flatMap(rowsOf);
@@ -165,7 +187,8 @@ const header = [
   "bits/group",
   "estimator",
   "value (nats)",
-  "fwd+bwd (ms)",
+  "fwd+bwd wall ms",
+  "CPU ms",
   "peak tensors",
   "estimate",
   "dense table (official form)",
@@ -207,7 +230,13 @@ for (const d of dims) {
     try {
       const m = await measure(row, logits);
       const estimate = workingBytes(row) > 0 ? formatBytes(workingBytes(row)) : "-";
-      cells.push(m.value.toFixed(4), m.milliseconds.toFixed(1), formatBytes(m.peakBytes), estimate);
+      cells.push(
+        m.value.toFixed(4),
+        m.milliseconds.toFixed(1),
+        m.cpuMilliseconds.toFixed(1),
+        formatBytes(m.peakBytes),
+        estimate,
+      );
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
       log.warn(
@@ -219,7 +248,7 @@ for (const d of dims) {
       const reason = needed > maxBytes
         ? `rejected: needs ${formatBytes(needed)}`
         : "rejected: code too wide";
-      cells.push("-", reason, "-", formatBytes(needed));
+      cells.push("-", reason, "-", "-", formatBytes(needed));
     }
     cells.push(dense, paperNote(row));
     lines.push(`| ${cells.join(" | ")} |`);
@@ -232,7 +261,9 @@ log.info(
     ((performance.now() - started) / 1000).toFixed(1)
   } s`,
 );
+const load = await Deno.readTextFile("/proc/loadavg").catch(() => "unknown");
 console.log(
-  `Entropy estimators, ${tokens} tokens, backend ${backend.name} (${backend.description})\n`,
+  `Entropy estimators, ${tokens} tokens, backend ${backend.name} (${backend.description})`,
 );
+console.log(`Load average at the end (1, 5, 15 min): ${load.split(" ").slice(0, 3).join(", ")}\n`);
 console.log(lines.join("\n"));
