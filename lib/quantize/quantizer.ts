@@ -106,7 +106,8 @@ export function checkLatent(
     );
   }
   if (!checkFinite) return;
-  // Any NaN or infinity turns the sum of z * 0 into NaN; one value is read back.
+  // Any NaN or infinity turns the sum of z * 0 into NaN, so one value is read back.
+  // NOTE: dataSync fails on the webgpu backend; callers there pass checkFinite: false.
   const probe = tf.tidy(() => tf.sum(tf.mul(z, 0)));
   const ok = Number.isFinite(probe.dataSync()[0]);
   probe.dispose();
