@@ -29,7 +29,9 @@ export async function tensorToRgbImages(
 ): Promise<RgbImage[]> {
   const [low, high] = options.range ?? [-1, 1];
   if (!(Number.isFinite(low) && Number.isFinite(high) && high > low)) {
-    throw new Error(`invalid pixel range [${low}, ${high}]; give [black, white] with black < white`);
+    throw new Error(
+      `invalid pixel range [${low}, ${high}]; give [black, white] with black < white`,
+    );
   }
 
   if (images.rank !== 3 && images.rank !== 4) {
@@ -40,7 +42,9 @@ export async function tensorToRgbImages(
   const shape = images.rank === 3 ? [1, ...images.shape] : images.shape;
   const [batch, height, width, channels] = shape;
   if (channels !== 1 && channels !== 3) {
-    throw new Error(`expected 1 or 3 channels, got shape [${images.shape}]; select the RGB channels`);
+    throw new Error(
+      `expected 1 or 3 channels, got shape [${images.shape}]; select the RGB channels`,
+    );
   }
 
   const values = await images.data();
@@ -110,11 +114,16 @@ export interface ImageGridOptions extends PixelRangeOptions {
  * a plain-text summary.
  * @throws Error when there are no rows, a row is empty, or a label count does not match.
  */
-export async function imageGrid(rows: ImageRow[], options: ImageGridOptions = {}): Promise<Displayable> {
+export async function imageGrid(
+  rows: ImageRow[],
+  options: ImageGridOptions = {},
+): Promise<Displayable> {
   if (rows.length === 0) throw new Error("imageGrid: no rows; give at least one row of images");
   const converted: RgbImage[][] = [];
   for (const row of rows) {
-    const images = Array.isArray(row.images) ? row.images : await tensorToRgbImages(row.images, options);
+    const images = Array.isArray(row.images)
+      ? row.images
+      : await tensorToRgbImages(row.images, options);
     if (images.length === 0) throw new Error(`imageGrid: row "${row.label}" has no images`);
     converted.push(images);
   }
@@ -127,7 +136,9 @@ export async function imageGrid(rows: ImageRow[], options: ImageGridOptions = {}
   const widest = Math.max(...converted.flat().map((image) => image.width));
   const upscale = options.upscale ?? Math.max(1, Math.ceil(128 / widest));
   const gap = options.gap ?? 4;
-  if (!Number.isInteger(gap) || gap < 0) throw new Error(`imageGrid: invalid gap ${gap}; use an integer >= 0`);
+  if (!Number.isInteger(gap) || gap < 0) {
+    throw new Error(`imageGrid: invalid gap ${gap}; use an integer >= 0`);
+  }
   const cells = converted.map((images) => images.map((image) => upscaleNearest(image, upscale)));
 
   const grid = await encodePng(composeGrid(cells, gap));
@@ -144,7 +155,9 @@ export async function imageGrid(rows: ImageRow[], options: ImageGridOptions = {}
         `<td><img src="data:image/png;base64,${png}" width="${image.width}" height="${image.height}"></td>`,
       );
     }
-    htmlRows.push(`<tr><th style="text-align:right">${escapeHtml(rows[r].label)}</th>${images.join("")}</tr>`);
+    htmlRows.push(
+      `<tr><th style="text-align:right">${escapeHtml(rows[r].label)}</th>${images.join("")}</tr>`,
+    );
   }
   const sizes = converted.map((images) => `${images[0].width}x${images[0].height}`);
   const plain = rows
@@ -161,7 +174,9 @@ export async function imageGrid(rows: ImageRow[], options: ImageGridOptions = {}
 function composeGrid(rows: RgbImage[][], gap: number): RgbImage {
   const columns = Math.max(...rows.map((row) => row.length));
   const columnWidths = new Array(columns).fill(0);
-  for (const row of rows) row.forEach((image, c) => columnWidths[c] = Math.max(columnWidths[c], image.width));
+  for (const row of rows) {
+    row.forEach((image, c) => columnWidths[c] = Math.max(columnWidths[c], image.width));
+  }
   const rowHeights = rows.map((row) => Math.max(...row.map((image) => image.height)));
   const width = columnWidths.reduce((sum, w) => sum + w, 0) + gap * (columns - 1);
   const height = rowHeights.reduce((sum, h) => sum + h, 0) + gap * (rows.length - 1);

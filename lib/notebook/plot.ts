@@ -42,7 +42,10 @@ let elementCounter = 0;
  * @returns One displayable per figure, in order; show several with `Deno.jupyter.display`.
  * @throws Error when a figure is invalid, or Chromium is installed but fails.
  */
-export async function showFigures(figures: Figure[], options: ShowFigureOptions = {}): Promise<Displayable[]> {
+export async function showFigures(
+  figures: Figure[],
+  options: ShowFigureOptions = {},
+): Promise<Displayable[]> {
   for (const figure of figures) validateFigure(figure);
   const specs = figures.map((figure) => plotlySpec(figure));
 
@@ -58,14 +61,18 @@ export async function showFigures(figures: Figure[], options: ShowFigureOptions 
       );
       pngs = images.map((image) => image.png);
     } else {
-      missing = ` (no PNG: Chromium not found at ${chromiumPath}; install it with apt-get install chromium)`;
+      missing =
+        ` (no PNG: Chromium not found at ${chromiumPath}; install it with apt-get install chromium)`;
     }
   }
   return figures.map((figure, i) => figureDisplayable(figure, specs[i], pngs[i], missing));
 }
 
 /** Prepares one figure for inline display; see {@link showFigures}. */
-export async function showFigure(figure: Figure, options: ShowFigureOptions = {}): Promise<Displayable> {
+export async function showFigure(
+  figure: Figure,
+  options: ShowFigureOptions = {},
+): Promise<Displayable> {
   return (await showFigures([figure], options))[0];
 }
 

@@ -1,5 +1,12 @@
 import { assertEquals, assertStrictEquals, assertThrows } from "@std/assert";
-import { base64, displayable, html, JUPYTER_DISPLAY, markdown, mimeBundleOf } from "../../lib/notebook/mod.ts";
+import {
+  base64,
+  displayable,
+  html,
+  JUPYTER_DISPLAY,
+  markdown,
+  mimeBundleOf,
+} from "../../lib/notebook/mod.ts";
 
 Deno.test("JUPYTER_DISPLAY is the kernel's symbol", () => {
   assertStrictEquals(JUPYTER_DISPLAY, Symbol.for("Jupyter.display"));

@@ -1,7 +1,12 @@
 import { assert, assertEquals, assertRejects, assertThrows } from "@std/assert";
 import { initBackend, tf } from "../../lib/engine/mod.ts";
 import { decodeImage, type RgbImage } from "../../lib/data/image_io.ts";
-import { imageGrid, mimeBundleOf, tensorToRgbImages, upscaleNearest } from "../../lib/notebook/mod.ts";
+import {
+  imageGrid,
+  mimeBundleOf,
+  tensorToRgbImages,
+  upscaleNearest,
+} from "../../lib/notebook/mod.ts";
 
 await initBackend("cpu", { announce: false });
 
@@ -45,7 +50,11 @@ Deno.test("tensorToRgbImages rejects bad shapes", async () => {
   const flat = tf.zeros([4]);
   await assertRejects(() => tensorToRgbImages(twoChannels), Error, "expected 1 or 3 channels");
   await assertRejects(() => tensorToRgbImages(flat), Error, "rank 4");
-  await assertRejects(() => tensorToRgbImages(flat, { range: [1, 1] }), Error, "invalid pixel range");
+  await assertRejects(
+    () => tensorToRgbImages(flat, { range: [1, 1] }),
+    Error,
+    "invalid pixel range",
+  );
   tf.dispose([twoChannels, flat]);
 });
 
@@ -70,7 +79,10 @@ Deno.test("imageGrid lays out rows with gaps", async () => {
   const png = await decodeImage(decodeBase64(bundle["image/png"] as string));
   // Two columns of width 2 and a 1-pixel gap; rows of height 2 and 1 with a gap.
   assertEquals([png.width, png.height], [5, 4]);
-  const pixel = (x: number, y: number) => [...png.data.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3)];
+  const pixel = (
+    x: number,
+    y: number,
+  ) => [...png.data.subarray((y * 5 + x) * 3, (y * 5 + x) * 3 + 3)];
   assertEquals(pixel(0, 0), [255, 0, 0]);
   assertEquals(pixel(2, 0), [255, 255, 255], "gap is white");
   assertEquals(pixel(3, 1), [0, 0, 255]);
@@ -79,7 +91,10 @@ Deno.test("imageGrid lays out rows with gaps", async () => {
   const htmlText = bundle["text/html"] as string;
   assert(htmlText.includes("second &lt;row&gt;"), "labels are escaped");
   assertEquals(htmlText.match(/<img /g)?.length, 3);
-  assertEquals(bundle["text/plain"], "first: 2 image(s) of 2x2 pixels\nsecond <row>: 1 image(s) of 1x1 pixels");
+  assertEquals(
+    bundle["text/plain"],
+    "first: 2 image(s) of 2x2 pixels\nsecond <row>: 1 image(s) of 1x1 pixels",
+  );
   green.dispose();
 });
 
@@ -91,9 +106,14 @@ Deno.test("imageGrid upscales small images by default", async () => {
 
 Deno.test("imageGrid rejects empty input", async () => {
   await assertRejects(() => imageGrid([]), Error, "no rows");
-  await assertRejects(() => imageGrid([{ label: "a", images: [] }]), Error, 'row "a" has no images');
   await assertRejects(
-    () => imageGrid([{ label: "a", images: [solid(1, 1, [0, 0, 0])] }], { columnLabels: ["x", "y"] }),
+    () => imageGrid([{ label: "a", images: [] }]),
+    Error,
+    'row "a" has no images',
+  );
+  await assertRejects(
+    () =>
+      imageGrid([{ label: "a", images: [solid(1, 1, [0, 0, 0])] }], { columnLabels: ["x", "y"] }),
     Error,
     "2 column labels for 1 columns",
   );

@@ -10,7 +10,11 @@ Deno.test("forwardStderrToNotebook routes logger lines", async () => {
   console.error = (...args: unknown[]) => captured.push(args.join(" "));
   const restore = forwardStderrToNotebook();
   try {
-    assertStrictEquals(forwardStderrToNotebook(), restore, "a second call returns the same restorer");
+    assertStrictEquals(
+      forwardStderrToNotebook(),
+      restore,
+      "a second call returns the same restorer",
+    );
     log.warn("disk nearly full");
     await Deno.stderr.write(new TextEncoder().encode("async line\n"));
   } finally {

@@ -61,14 +61,19 @@ async function hasJupyter(): Promise<string | null> {
       stdout: "null",
       stderr: "null",
     }).output();
-    if (!probe.success) return "python3-nbclient, python3-nbformat or jupyter-client is not installed";
+    if (!probe.success) {
+      return "python3-nbclient, python3-nbformat or jupyter-client is not installed";
+    }
   } catch {
     return "/usr/bin/python3 is not installed";
   }
   return null;
 }
 
-async function runNotebooks(args: string[], outDir: string): Promise<{ code: number; log: string }> {
+async function runNotebooks(
+  args: string[],
+  outDir: string,
+): Promise<{ code: number; log: string }> {
   const result = await new Deno.Command("bash", {
     args: [join(ROOT, "bin/notebooks.sh"), ...args],
     cwd: ROOT,
@@ -108,8 +113,16 @@ Deno.test("notebooks stored without outputs", () => {
   for (const path of notebookPaths()) {
     readNotebook(path).cells.forEach((cell, index) => {
       if (cell.cell_type !== "code") return;
-      assertEquals(cell.outputs, [], `${path}: code cell ${index} has outputs; clear them before commit`);
-      assertEquals(cell.execution_count, null, `${path}: code cell ${index} has an execution count`);
+      assertEquals(
+        cell.outputs,
+        [],
+        `${path}: code cell ${index} has outputs; clear them before commit`,
+      );
+      assertEquals(
+        cell.execution_count,
+        null,
+        `${path}: code cell ${index} has an execution count`,
+      );
     });
   }
 });
@@ -127,7 +140,11 @@ Deno.test("notebooks open with run time", () => {
     const first = readNotebook(path).cells[0];
     assertEquals(first?.cell_type, "markdown", `${path}: the first cell must be markdown`);
     assertMatch(sourceOf(first), /^# /m, `${path}: the first cell needs a title`);
-    assertMatch(sourceOf(first), /\*\*Run time:\*\*/, `${path}: the first cell needs "**Run time:**"`);
+    assertMatch(
+      sourceOf(first),
+      /\*\*Run time:\*\*/,
+      `${path}: the first cell needs "**Run time:**"`,
+    );
   }
 });
 
@@ -138,7 +155,11 @@ Deno.test("notebooks import lib modules only", () => {
     const specifiers = importSpecifiers(code);
     assert(specifiers.length > 0, `${path}: imports nothing from lib/`);
     for (const specifier of specifiers) {
-      assertMatch(specifier, LIB_IMPORT, `${path}: imports "${specifier}"; import only ../lib/<folder>/<module>.ts`);
+      assertMatch(
+        specifier,
+        LIB_IMPORT,
+        `${path}: imports "${specifier}"; import only ../lib/<folder>/<module>.ts`,
+      );
     }
     assert(!/import\.meta/.test(code), `${path}: import.meta is not available in notebook cells`);
   }
@@ -147,7 +168,13 @@ Deno.test("notebooks import lib modules only", () => {
 Deno.test("importSpecifiers finds every import form", () => {
   const code = `import { a } from "../lib/a/mod.ts";\nimport type { B } from '../lib/b/mod.ts';\n` +
     `import "npm:x";\nexport { c } from "../lib/c/mod.ts";\nconst d = await import("./d.ts");`;
-  assertEquals(importSpecifiers(code), ["../lib/a/mod.ts", "../lib/b/mod.ts", "npm:x", "../lib/c/mod.ts", "./d.ts"]);
+  assertEquals(importSpecifiers(code), [
+    "../lib/a/mod.ts",
+    "../lib/b/mod.ts",
+    "npm:x",
+    "../lib/c/mod.ts",
+    "./d.ts",
+  ]);
 });
 
 Deno.test("notebook code cells type-check", async () => {
@@ -157,7 +184,9 @@ Deno.test("notebook code cells type-check", async () => {
   try {
     const files: string[] = [];
     for (const path of notebookPaths()) {
-      const code = readNotebook(path).cells.filter((cell) => cell.cell_type === "code").map(sourceOf);
+      const code = readNotebook(path).cells.filter((cell) => cell.cell_type === "code").map(
+        sourceOf,
+      );
       const file = join(dir, path.split("/").pop()!.replace(/\.ipynb$/, ".ts"));
       // The module lives outside the repository, so lib/ imports become absolute.
       const body = code.join("\n\n").replaceAll(`"../lib/`, `"${new URL("lib/", ROOT_URL).href}`);
@@ -193,7 +222,10 @@ Deno.test({
         const executed = readNotebook(join(outDir, name));
         const codeCells = executed.cells.filter((cell) => cell.cell_type === "code");
         for (const [index, cell] of codeCells.entries()) {
-          assert(typeof cell.execution_count === "number", `${name}: code cell ${index} did not run`);
+          assert(
+            typeof cell.execution_count === "number",
+            `${name}: code cell ${index} did not run`,
+          );
           const errors = (cell.outputs ?? []).filter((output) =>
             (output as { output_type: string }).output_type === "error"
           );
@@ -218,15 +250,51 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "wetok-notebooks-" });
     try {
       const notebook = join(dir, "failing.ipynb");
-      writeNotebook(notebook, ["const before = 1;", `throw new Error("planned failure");`, "before + 1"]);
+      writeNotebook(notebook, [
+        "const before = 1;",
+        `throw new Error("planned failure");`,
+        "before + 1",
+      ]);
       const { code, log } = await runNotebooks([notebook], join(dir, "out"));
       assertEquals(code, 1, `expected exit status 1:\n${log}`);
       assertStringIncludes(log, "failing.ipynb: failed");
       assertStringIncludes(log, "planned failure");
       const executed = readNotebook(join(dir, "out", "failing.ipynb"));
       assertEquals(executed.cells[2].execution_count, null, "cells after the failure must not run");
+      const kernelSpec = JSON.parse(
+        Deno.readTextFileSync(join(ROOT, ".cache/jupyter/kernels/deno/kernel.json")),
+      );
+      assertEquals(
+        kernelSpec.argv[0],
+        Deno.execPath(),
+        "the kernel must run the pinned Deno binary",
+      );
     } finally {
       await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "notebooks.sh rejects invalid settings",
+  // The Jupyter check comes first, so without Jupyter every case fails with that message.
+  ignore: jupyterMissing !== null,
+  fn: async () => {
+    const cases: [Record<string, string>, string][] = [
+      [{ WETOK_NOTEBOOK_SCALE: "huge" }, 'invalid WETOK_NOTEBOOK_SCALE "huge"'],
+      [{ WETOK_NOTEBOOK_CELL_TIMEOUT: "10s" }, 'invalid WETOK_NOTEBOOK_CELL_TIMEOUT "10s"'],
+      [{}, "notebook not found: notebooks/missing.ipynb"],
+    ];
+    for (const [env, message] of cases) {
+      const result = await new Deno.Command("bash", {
+        args: [join(ROOT, "bin/notebooks.sh"), "notebooks/missing.ipynb"],
+        cwd: ROOT,
+        env,
+        stdout: "piped",
+        stderr: "piped",
+      }).output();
+      assertEquals(result.code, 2, `exit status for ${JSON.stringify(env)}`);
+      assertStringIncludes(new TextDecoder().decode(result.stderr), message);
     }
   },
 });
@@ -241,18 +309,21 @@ Deno.test({
     const dir = await Deno.makeTempDir({ prefix: "wetok-notebooks-" });
     try {
       const notebook = join(dir, "late.ipynb");
-      const cells = Array.from({ length: 12 }, (_, i) =>
-        `await Deno.jupyter.display({ "text/plain": "shown ${i}" }, { raw: true });\n` +
-        `await new Promise((resolve) => setTimeout(resolve, 20));\n"result ${i}"`);
+      const cells = Array.from(
+        { length: 12 },
+        (_, i) =>
+          `await Deno.jupyter.display({ "text/plain": "shown ${i}" }, { raw: true });\n` +
+          `await new Promise((resolve) => setTimeout(resolve, 20));\n"result ${i}"`,
+      );
       writeNotebook(notebook, cells);
       const { code, log } = await runNotebooks([notebook], join(dir, "out"));
       assertEquals(code, 0, log);
       const executed = readNotebook(join(dir, "out", "late.ipynb"));
       executed.cells.forEach((cell, i) => {
         // nbformat may store a text output as a list of lines.
-        const texts = (cell.outputs as { data?: Record<string, string | string[]> }[]).map((output) =>
-          [output.data?.["text/plain"] ?? []].flat().join("")
-        );
+        const texts = (cell.outputs as { data?: Record<string, string | string[]> }[]).map((
+          output,
+        ) => [output.data?.["text/plain"] ?? []].flat().join(""));
         assertEquals(texts, [`shown ${i}`, `"result ${i}"`], `cell ${i} outputs`);
       });
     } finally {

@@ -20,7 +20,10 @@ Deno.test("showFigure without Chromium omits PNG", async () => {
   const bundle = mimeBundleOf(await showFigure(figure, { chromiumPath: "/nonexistent/chromium" }));
   assertEquals(bundle["image/png"], undefined);
   assertEquals(bundle["application/vnd.plotly.v1+json"], plotlySpec(figure));
-  assertStringIncludes(bundle["text/plain"] as string, "Chromium not found at /nonexistent/chromium");
+  assertStringIncludes(
+    bundle["text/plain"] as string,
+    "Chromium not found at /nonexistent/chromium",
+  );
   assertStringIncludes(bundle["text/plain"] as string, "traces: exact");
   assertStringIncludes(bundle["text/html"] as string, "window.Plotly.newPlot");
 });
@@ -28,7 +31,10 @@ Deno.test("showFigure without Chromium omits PNG", async () => {
 Deno.test("showFigure with png false skips rendering", async () => {
   const bundle = mimeBundleOf(await showFigure(figure, { png: false }));
   assertEquals(bundle["image/png"], undefined);
-  assertEquals(bundle["text/plain"], 'figure "Entropy against bits": entropy (nats) against bits d; traces: exact');
+  assertEquals(
+    bundle["text/plain"],
+    'figure "Entropy against bits": entropy (nats) against bits d; traces: exact',
+  );
 });
 
 Deno.test({
