@@ -17,8 +17,11 @@
  *   blocks (`u = sqrt(rho) z_block + sqrt(1 - rho) e`, times `std`).
  * - `mixture`: `clusters` centres drawn `N(0, 1)` per bit, each token a
  *   centre plus `N(0, spread^2)` noise.
- * - `array`: latents given by the caller, such as the encoder outputs of a
- *   trained tokenizer.
+ * - `file`: latents read from a raw little-endian float32 file of rows of `d`
+ *   values, such as encoder outputs saved as `[tokens, d]`. A random subset of
+ *   rows is drawn when the file has more rows than requested.
+ *
+ * {@link latentsFromArray} wraps latents that the caller already holds.
  */
 import type { Rng } from "../engine/mod.ts";
 import type { LogitMatrix } from "./reference.ts";
@@ -57,8 +60,19 @@ export interface MixtureSource {
   spread?: number;
 }
 
-/** Description of a synthetic latent source. */
-export type LatentSource = IndependentSource | FactorialSource | CorrelatedSource | MixtureSource;
+/** Latents saved in a file, such as the encoder outputs of a trained tokenizer. */
+export interface FileSource {
+  kind: "file";
+  /** Path of a raw little-endian float32 file holding rows of `bits` values. */
+  path: string;
+  /** Values per row of the file, which must equal the d of the sweep. */
+  bits: number;
+  /** Short name for legends (default the file name). */
+  label?: string;
+}
+
+/** Description of a latent source. */
+export type LatentSource = IndependentSource | FactorialSource | CorrelatedSource | MixtureSource | FileSource;
 
 /** Latents `[tokens, bits]`, row-major float64. */
 export interface Latents {
@@ -79,6 +93,8 @@ export function describeSource(source: LatentSource): string {
         (source.blockSize === undefined ? "" : ` block=${source.blockSize}`);
     case "mixture":
       return `mixture of ${source.clusters} clusters, spread=${source.spread ?? 0.3}`;
+    case "file":
+      return source.label ?? `latents from ${source.path.split("/").pop()}`;
   }
 }
 
@@ -109,10 +125,19 @@ export function drawLatents(source: LatentSource, tokens: number, bits: number, 
     case "mixture":
       fillMixture(data, tokens, bits, source, rng);
       break;
+    case "file":
+      if (source.bits !== bits) {
+        throw new RangeError(
+          `latent file ${source.path} holds rows of ${source.bits} values, but d = ${bits} was ` +
+            `requested; use the file only in sweeps at d = ${source.bits}`,
+        );
+      }
+      fillFromFile(data, tokens, bits, source.path, rng);
+      break;
     default:
       throw new RangeError(
         `unknown latent source kind "${(source as { kind: string }).kind}": expected independent, ` +
-          `factorial, correlated or mixture`,
+          `factorial, correlated, mixture or file`,
       );
   }
   return { data, tokens, bits };
@@ -181,6 +206,37 @@ function fillMixture(data: Float64Array, tokens: number, bits: number, source: M
   }
 }
 
+function fillFromFile(data: Float64Array, tokens: number, bits: number, path: string, rng: Rng): void {
+  let bytes: Uint8Array;
+  try {
+    bytes = Deno.readFileSync(path);
+  } catch (err) {
+    throw new Error(`failed to read latents from ${path}: ${(err as Error).message}`, { cause: err });
+  }
+  const rowBytes = 4 * bits;
+  if (bytes.length % rowBytes !== 0) {
+    throw new RangeError(
+      `latent file ${path} has ${bytes.length} bytes, not a multiple of ${rowBytes} (rows of ` +
+        `d = ${bits} float32 values); check d or the file layout`,
+    );
+  }
+  const rows = bytes.length / rowBytes;
+  if (rows < tokens) {
+    throw new RangeError(`latent file ${path} has ${rows} rows, fewer than the ${tokens} tokens requested`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const chosen = rows === tokens ? Array.from({ length: rows }, (_, i) => i) : rng.permutation(rows).slice(0, tokens);
+  for (let t = 0; t < tokens; t++) {
+    for (let k = 0; k < bits; k++) {
+      const value = view.getFloat32(chosen[t] * rowBytes + 4 * k, true);
+      if (!Number.isFinite(value)) {
+        throw new RangeError(`latent file ${path}: value ${value} at row ${chosen[t]}, entry ${k} is not finite`);
+      }
+      data[t * bits + k] = value;
+    }
+  }
+}
+
 function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0)) {
     throw new RangeError(`invalid ${name} ${value}: expected a finite number above 0`);
@@ -209,8 +265,9 @@ export function latentsFromArray(data: ArrayLike<number>, tokens: number, bits: 
   return { data: copy, tokens, bits };
 }
 
-// TODO: real latents from a trained tokenizer's encoder on photos plug in
-// through latentsFromArray once a trained checkpoint and its loader exist.
+// TODO: no trained tokenizer checkpoint exists yet, so no config uses encoder
+// latents of real photos. Save the encoder output as float32 [tokens, d] and
+// add a `file` source to a sweep config once one does.
 
 /**
  * Computes the per-bit logits `4 u / tau` of the soft assignment

@@ -1,5 +1,5 @@
 /** Seeded latent sources of the entropy study and their logits. */
-import { assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { Rng } from "../../lib/engine/mod.ts";
 import {
   drawLatents,
@@ -61,4 +61,34 @@ Deno.test("latentLogits scales by four over tau", () => {
   const logits = latentLogits(latentsFromArray([0.5, -0.25], 1, 2), 0.01);
   assertEquals(Array.from(logits.data), [200, -100]);
   assertThrows(() => latentLogits(latentsFromArray([1], 1, 1), 0), RangeError, "temperature 0");
+});
+
+Deno.test("drawLatents file source reads float32 rows", async () => {
+  const path = await Deno.makeTempFile({ suffix: ".f32" });
+  try {
+    const rows = new Float32Array([0.5, -1, 2, 0.25, -0.75, 3]);
+    await Deno.writeFile(path, new Uint8Array(rows.buffer));
+    const source = { kind: "file", path, bits: 2 } as const;
+    const all = drawLatents(source, 3, 2, new Rng(1));
+    assertEquals(Array.from(all.data), [0.5, -1, 2, 0.25, -0.75, 3]);
+    const subset = drawLatents(source, 2, 2, new Rng(1));
+    const fileRows = ["0.5,-1", "2,0.25", "-0.75,3"];
+    for (let t = 0; t < 2; t++) {
+      const row = Array.from(subset.data.subarray(2 * t, 2 * t + 2)).join(",");
+      assert(fileRows.includes(row), `row ${row} is not a row of the file`);
+    }
+    assertThrows(() => drawLatents(source, 4, 2, new Rng(1)), RangeError, "fewer than the 4 tokens");
+    assertThrows(() => drawLatents(source, 1, 3, new Rng(1)), RangeError, "use the file only in sweeps at d = 2");
+    assertThrows(() => drawLatents({ ...source, bits: 4 }, 1, 4, new Rng(1)), RangeError, "not a multiple of 16");
+  } finally {
+    await Deno.remove(path);
+  }
+});
+
+Deno.test("drawLatents file source names missing file", () => {
+  assertThrows(
+    () => drawLatents({ kind: "file", path: "/nonexistent/latents.f32", bits: 2 }, 1, 2, new Rng(1)),
+    Error,
+    "failed to read latents from /nonexistent/latents.f32",
+  );
 });
