@@ -128,8 +128,8 @@ export function drawLatents(source: LatentSource, tokens: number, bits: number, 
     case "file":
       if (source.bits !== bits) {
         throw new RangeError(
-          `latent file ${source.path} holds rows of ${source.bits} values, but d = ${bits} was ` +
-            `requested; use the file only in sweeps at d = ${source.bits}`,
+          `invalid d = ${bits} for latent file ${source.path}: its rows contain ${source.bits} ` +
+            `values; use the file only in sweeps at d = ${source.bits}`,
         );
       }
       fillFromFile(data, tokens, bits, source.path, rng);
