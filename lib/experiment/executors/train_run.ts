@@ -20,7 +20,7 @@ import { evalTransform } from "../../data/eval_protocol.ts";
 import { imagesToTensor } from "../../data/batch.ts";
 import { log } from "../../io/log.ts";
 import { codebookUsage } from "../../metrics/usage.ts";
-import { meanPsnr } from "../../metrics/psnr.ts";
+import { psnr } from "../../metrics/psnr.ts";
 import { meanSsim } from "../../metrics/ssim.ts";
 import { toUint8 } from "../../metrics/uint8.ts";
 import { PatchDiscriminator } from "../../nn/mod.ts";
@@ -184,11 +184,16 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
         summary.imagesPerSecond.toFixed(1)
       } img/s in this session`,
     );
-    const { scalars, series } = await trainer.ema.withAveragedWeights(() =>
+    const { scalars, series, identicalPairs } = await trainer.ema.withAveragedWeights(() =>
       evaluate(tokenizer, run, options, context)
     );
     const factor = 2 ** (run.architecture.chMult.length - 1);
     scalars.compressionRatio = (24 * factor * factor) / run.quantizer.bits;
+    if (identicalPairs > 0) {
+      notes.push(
+        `${identicalPairs} reconstruction(s) equal to their original in 8 bits were left out of PSNR means`,
+      );
+    }
     return { metrics: scalars, ...(series ? { series } : {}), notes };
   } finally {
     trainer.dispose();
@@ -198,6 +203,8 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
 interface Evaluation {
   scalars: Record<string, number>;
   series?: Record<string, number[]>;
+  /** Image pairs left out of PSNR means because they were identical (infinite PSNR). */
+  identicalPairs: number;
 }
 
 /** Evaluates the tokenizer on the first `evalImages` held-out photos. */
@@ -225,6 +232,7 @@ async function evaluate(
   let spreadSum = 0;
   let spreadBatches = 0;
   const roundPsnr: number[][] = [];
+  const identical = { count: 0 };
   const progress = context.progress(images.length, "img");
 
   for (let start = 0; start < images.length; start += batchSize) {
@@ -249,7 +257,7 @@ async function evaluate(
     }
     if ((run.eval.encodeDecodeRounds ?? 0) > 0) {
       roundPsnr.push(
-        await encodeDecodeRounds(tokenizer, batch, run.eval.encodeDecodeRounds!, noise),
+        await encodeDecodeRounds(tokenizer, batch, run.eval.encodeDecodeRounds!, noise, identical),
       );
     }
     tf.dispose([batch, codes, output]);
@@ -258,7 +266,7 @@ async function evaluate(
 
   const size = run.data.cropSize;
   const scalars: Record<string, number> = {
-    psnr: meanPsnr(originals, reconstructions, { dataRange: 255 }),
+    psnr: finiteMeanPsnr(originals, reconstructions, identical),
     ssim: meanSsim(originals, reconstructions, { width: size, height: size, channels: 3 }, {
       window: "uniform7",
     }),
@@ -279,7 +287,27 @@ async function evaluate(
     scalars.finalPsnr = perRound[rounds - 1];
     if (rounds > 1) scalars.drift = Math.abs(perRound[rounds - 1] - perRound[rounds - 2]);
   }
-  return { scalars, series };
+  return { scalars, series, identicalPairs: identical.count };
+}
+
+/**
+ * Returns the mean per-image PSNR (dB, 8-bit) over the pairs that differ.
+ * Identical pairs have infinite PSNR, so they are counted in `identical` and
+ * left out of the mean, which is NaN when every pair is identical.
+ */
+function finiteMeanPsnr(a: Uint8Array[], b: Uint8Array[], identical: { count: number }): number {
+  let sum = 0;
+  let count = 0;
+  for (let i = 0; i < a.length; i++) {
+    const value = psnr(a[i], b[i], { dataRange: 255 });
+    if (Number.isFinite(value)) {
+      sum += value;
+      count++;
+    } else {
+      identical.count++;
+    }
+  }
+  return count > 0 ? sum / count : NaN;
 }
 
 function decodeWithNoise(tokenizer: WetokTokenizer, codes: tf.Tensor4D, noise: Rng): tf.Tensor4D {
@@ -328,6 +356,7 @@ async function encodeDecodeRounds(
   batch: tf.Tensor4D,
   rounds: number,
   noise: Rng,
+  identical: { count: number },
 ): Promise<number[]> {
   const original = await toUint8Images(batch);
   const result: number[] = [];
@@ -340,7 +369,7 @@ async function encodeDecodeRounds(
     });
     current.dispose();
     current = next;
-    result.push(meanPsnr(original, await toUint8Images(current), { dataRange: 255 }));
+    result.push(finiteMeanPsnr(original, await toUint8Images(current), identical));
   }
   current.dispose();
   return result;
