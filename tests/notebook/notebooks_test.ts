@@ -231,6 +231,13 @@ Deno.test({
           );
           assertEquals(errors, [], `${name}: code cell ${index} has error output`);
         }
+        // Errors that library code catches and logs would otherwise pass unnoticed.
+        const loggedErrors = codeCells.flatMap((cell) => cell.outputs ?? [])
+          .flatMap((output) => [(output as { text?: string | string[] }).text ?? []].flat())
+          .join("")
+          .split("\n")
+          .filter((line) => /^\S+Z ERROR /.test(line));
+        assertEquals(loggedErrors, [], `${name}: the executed copy has logged errors`);
         // Every notebook shows figures or image grids, which carry a PNG where Chromium exists.
         const pngs = codeCells.flatMap((cell) => cell.outputs ?? []).filter((output) =>
           (output as { data?: Record<string, unknown> }).data?.["image/png"] !== undefined
