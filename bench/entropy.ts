@@ -216,16 +216,13 @@ for (const d of dims) {
   const logits = lfqBitLogits(latent, 0.01);
   for (const row of rows.filter((r) => r.d === d)) {
     const dense = row.estimator === "per-sample" ? "-" : formatBytes(denseTableBytes(row));
-    const cells = [String(row.d), String(row.g), String(row.d / row.g), row.estimator];
-    const enumerated = row.estimator === "exact" || row.estimator === "group-sum" ||
-      row.estimator === "group-pooled";
-    if (enumerated && tokens * row.g * 2 ** (row.d / row.g) > 2 ** 34) {
-      log.info(
-        `bench:entropy: d = ${row.d}, g = ${row.g}, ${row.estimator}: enumerating ${row.g} x 2^${
-          row.d / row.g
-        } ` +
-          `codes for ${tokens} tokens; this can take minutes`,
-      );
+    const width = row.d / row.g;
+    const cells = [String(row.d), String(row.g), String(width), row.estimator];
+    const accepted = width <= 32 && workingBytes(row) <= maxBytes;
+    if (accepted && workingBytes(row) > 0 && tokens * row.g * 2 ** width > 2 ** 34) {
+      const what = `d = ${row.d}, g = ${row.g}, ${row.estimator}`;
+      const codes = `${row.g} x 2^${width} codes for ${tokens} tokens`;
+      log.info(`bench:entropy: ${what}: enumerating ${codes}; this can take minutes`);
     }
     try {
       const m = await measure(row, logits);
