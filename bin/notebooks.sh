@@ -46,12 +46,12 @@ if ! [[ "$cell_timeout" =~ ^[1-9][0-9]*$ ]]; then
 fi
 out_dir="${WETOK_NOTEBOOK_OUT:-results/notebooks}"
 export WETOK_NOTEBOOK_HEADLESS=1
-# Plain text results: no ANSI colour codes in the executed copies.
+# Keeps ANSI colour codes out of the text results in the executed copies.
 export NO_COLOR=1
 
-# A kernelspec of our own, pointing at the pinned Deno; JUPYTER_PATH comes
-# first in Jupyter's search path, so "deno" resolves to it. node_modules/.bin/deno
-# is npm's Node.js launcher, so the kernel runs the binary it launches.
+# This kernelspec runs the pinned Deno. JUPYTER_PATH comes first in Jupyter's
+# search path, so the kernel name "deno" resolves to it. node_modules/.bin/deno
+# is npm's Node.js launcher, so the kernelspec names the binary it launches.
 deno_exe="$("$deno_bin" eval --quiet 'console.log(Deno.execPath())')"
 kernel_dir="$root/.cache/jupyter/kernels/deno"
 mkdir -p "$kernel_dir"
