@@ -111,7 +111,7 @@ Deno.test("figureHtml embeds the figure data", () => {
 
 Deno.test("figureHtml has no external URL", async () => {
   const figure = lineFigure("memory");
-  const plotly = await Deno.readTextFile(new URL(import.meta.resolve("plotly.js-dist-min")));
+  const plotly = await Deno.readTextFile(new URL(import.meta.resolve("plotly.js-cartesian-dist-min")));
   const html = figureHtml(figure, plotly);
   assert(html.includes(plotly.slice(0, 200)), "Plotly is not inlined");
   const rest = withoutPlotly(html);
