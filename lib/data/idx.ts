@@ -26,9 +26,12 @@ export function parseIdx(bytes: Uint8Array, name = "<bytes>"): IdxArray {
     try {
       raw = new Uint8Array(gunzipSync(bytes));
     } catch (err) {
-      throw new Error(`IDX file ${name} is gzip but does not decompress: ${(err as Error).message}`, {
-        cause: err,
-      });
+      throw new Error(
+        `IDX file ${name} is gzip but does not decompress: ${(err as Error).message}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -38,7 +41,11 @@ export function parseIdx(bytes: Uint8Array, name = "<bytes>"): IdxArray {
   const type = raw[2];
   const ndim = raw[3];
   if (type !== 0x08) {
-    throw new Error(`IDX file ${name} has value type 0x${type.toString(16)}; only unsigned bytes (0x08) are supported`);
+    throw new Error(
+      `IDX file ${name} has value type 0x${
+        type.toString(16)
+      }; only unsigned bytes (0x08) are supported`,
+    );
   }
   if (ndim < 1 || raw.length < 4 + 4 * ndim) {
     throw new Error(`IDX file ${name} is too short for its ${ndim} dimension sizes`);
@@ -51,7 +58,9 @@ export function parseIdx(bytes: Uint8Array, name = "<bytes>"): IdxArray {
   const offset = 4 + 4 * ndim;
   if (raw.length - offset !== count) {
     throw new Error(
-      `IDX file ${name} contains ${raw.length - offset} values but its header [${shape.join(", ")}] ` +
+      `IDX file ${name} contains ${raw.length - offset} values but its header [${
+        shape.join(", ")
+      }] ` +
         `gives ${count} (truncated or corrupt file)`,
     );
   }

@@ -90,8 +90,9 @@ export async function decodeImage(
   const { bytes, name } = await readSource(source, options.name);
   const info = await probe(bytes, name, options);
   const pipeline = prepare(bytes, name, info, options).toColourspace("srgb");
-  const { data, info: out } = await run(name, () =>
-    pipeline.raw().toBuffer({ resolveWithObject: true })
+  const { data, info: out } = await run(
+    name,
+    () => pipeline.raw().toBuffer({ resolveWithObject: true }),
   );
   checkChannels(name, out.channels);
   return { width: out.width, height: out.height, data: new Uint8Array(data), info };
@@ -116,8 +117,9 @@ export async function decodeImageFloat(
     return { width: image.width, height: image.height, data, info };
   }
   const pipeline = prepare(bytes, name, info, options).toColourspace("rgb16");
-  const { data, info: out } = await run(name, () =>
-    pipeline.raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true })
+  const { data, info: out } = await run(
+    name,
+    () => pipeline.raw({ depth: "ushort" }).toBuffer({ resolveWithObject: true }),
   );
   checkChannels(name, out.channels);
   const words = new Uint16Array(data.buffer, data.byteOffset, data.length / 2);
@@ -213,7 +215,9 @@ function prepare(
     if (alpha === "drop") pipeline = pipeline.removeAlpha();
     else if (alpha === "white") pipeline = pipeline.flatten({ background: "#ffffff" });
     else if (alpha === "black") pipeline = pipeline.flatten({ background: "#000000" });
-    else throw new RangeError(`invalid alpha mode "${alpha}" for ${name}: use drop, white or black`);
+    else {throw new RangeError(
+        `invalid alpha mode "${alpha}" for ${name}: use drop, white or black`,
+      );}
   }
   return pipeline;
 }
@@ -223,9 +227,13 @@ async function run<T>(name: string, action: () => Promise<T>): Promise<T> {
     return await action();
   } catch (err) {
     if (err instanceof ImageDecodeError) throw err;
-    throw new ImageDecodeError(name, `${(err as Error).message} (corrupt, truncated or not an image)`, {
-      cause: err,
-    });
+    throw new ImageDecodeError(
+      name,
+      `${(err as Error).message} (corrupt, truncated or not an image)`,
+      {
+        cause: err,
+      },
+    );
   }
 }
 

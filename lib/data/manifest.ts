@@ -95,7 +95,9 @@ export async function loadManifest(path: string = DEFAULT_MANIFEST_PATH): Promis
   try {
     text = await Deno.readTextFile(path);
   } catch (err) {
-    throw new Error(`failed to read corpus manifest ${path}: ${(err as Error).message}`, { cause: err });
+    throw new Error(`failed to read corpus manifest ${path}: ${(err as Error).message}`, {
+      cause: err,
+    });
   }
   let json: unknown;
   try {
@@ -131,7 +133,9 @@ export function validateManifest(json: unknown, origin = "manifest"): CorpusMani
     if (pkg.source !== "debian" && pkg.source !== "npm") {
       fail(`package ${name} has invalid source "${pkg.source}" (expected debian or npm)`);
     }
-    if (typeof pkg.version !== "string" || pkg.version === "") fail(`package ${name} has no version`);
+    if (typeof pkg.version !== "string" || pkg.version === "") {
+      fail(`package ${name} has no version`);
+    }
   }
 
   const ids = new Set<string>();
@@ -153,9 +157,13 @@ export function validateManifest(json: unknown, origin = "manifest"): CorpusMani
     }
   }
   for (const [name, dataset] of Object.entries(m.datasets as Record<string, DatasetEntry>)) {
-    if (!(dataset?.package in packages)) fail(`dataset ${name} names unknown package "${dataset?.package}"`);
+    if (!(dataset?.package in packages)) {
+      fail(`dataset ${name} names unknown package "${dataset?.package}"`);
+    }
     for (const key of ["trainImages", "trainLabels", "testImages", "testLabels"] as const) {
-      if (!/^[0-9a-f]{64}$/.test(dataset[key]?.sha256 ?? "")) fail(`dataset ${name} ${key} has no valid sha256`);
+      if (!/^[0-9a-f]{64}$/.test(dataset[key]?.sha256 ?? "")) {
+        fail(`dataset ${name} ${key} has no valid sha256`);
+      }
     }
   }
   return m as unknown as CorpusManifest;

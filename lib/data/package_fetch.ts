@@ -99,7 +99,11 @@ async function downloadDebian(pkg: PackageEntry, work: string): Promise<string> 
 
 async function packNpm(pkg: PackageEntry, work: string): Promise<string> {
   const spec = `${pkg.name}@${pkg.version}`;
-  const result = await runCommand("npm", ["pack", spec, "--pack-destination", work, "--silent"], work);
+  const result = await runCommand(
+    "npm",
+    ["pack", spec, "--pack-destination", work, "--silent"],
+    work,
+  );
   if (result.code !== 0) {
     const message = result.stderr.trim() || result.stdout.trim();
     if (/ETARGET|E404|No matching version|not in this registry/i.test(message)) {
@@ -137,7 +141,10 @@ export async function listNpmVersions(name: string): Promise<string[]> {
  * Lists the regular files inside a package archive, as manifest paths:
  * `/usr/...` for Debian packages, `package/...` for npm tarballs.
  */
-export async function listArchiveFiles(archive: string, source: PackageEntry["source"]): Promise<string[]> {
+export async function listArchiveFiles(
+  archive: string,
+  source: PackageEntry["source"],
+): Promise<string[]> {
   const result = source === "debian"
     ? await runCommand("sh", ["-c", 'dpkg-deb --fsys-tarfile "$1" | tar -t -v', "sh", archive])
     : await runCommand("tar", ["-t", "-v", "-z", "-f", archive]);
@@ -218,7 +225,9 @@ async function singleFile(dir: string, ext: string, what: string): Promise<strin
   for await (const entry of Deno.readDir(dir)) {
     if (entry.isFile && entry.name.endsWith(ext)) files.push(join(dir, entry.name));
   }
-  if (files.length !== 1) throw new Error(`${what} produced ${files.length} ${ext} files, expected 1`);
+  if (files.length !== 1) {
+    throw new Error(`${what} produced ${files.length} ${ext} files, expected 1`);
+  }
   return files[0];
 }
 
@@ -231,4 +240,3 @@ async function exists(path: string): Promise<boolean> {
     throw err;
   }
 }
-

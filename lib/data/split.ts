@@ -33,7 +33,8 @@ export function splitOfPhoto(id: string, options: SplitOptions = {}): Split {
   if (!(fraction >= 0 && fraction <= 1)) {
     throw new RangeError(`testFraction must be in [0, 1], got ${fraction}`);
   }
-  const digest = createHash("sha256").update(`${options.salt ?? DEFAULT_SPLIT_SALT}\0${id}`).digest();
+  const digest = createHash("sha256").update(`${options.salt ?? DEFAULT_SPLIT_SALT}\0${id}`)
+    .digest();
   const u = digest.readUIntBE(0, 6) / 2 ** 48;
   return u < fraction ? "test" : "train";
 }
@@ -45,6 +46,8 @@ export function splitPhotos<T extends { id: string }>(
 ): { train: T[]; test: T[] } {
   const train: T[] = [];
   const test: T[] = [];
-  for (const photo of photos) (splitOfPhoto(photo.id, options) === "test" ? test : train).push(photo);
+  for (const photo of photos) {
+    (splitOfPhoto(photo.id, options) === "test" ? test : train).push(photo);
+  }
   return { train, test };
 }

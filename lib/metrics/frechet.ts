@@ -29,12 +29,20 @@ export interface GaussianStats {
  *
  * @throws RangeError when the sizes do not match or `count < 2`.
  */
-export function featureStatistics(features: ArrayLike<number>, count: number, dim: number): GaussianStats {
+export function featureStatistics(
+  features: ArrayLike<number>,
+  count: number,
+  dim: number,
+): GaussianStats {
   if (!Number.isInteger(count) || !Number.isInteger(dim) || count < 2 || dim < 1) {
-    throw new RangeError(`feature statistics need count >= 2 and dim >= 1, got count=${count}, dim=${dim}`);
+    throw new RangeError(
+      `feature statistics need count >= 2 and dim >= 1, got count=${count}, dim=${dim}`,
+    );
   }
   if (features.length !== count * dim) {
-    throw new RangeError(`expected count*dim = ${count * dim} feature values, got ${features.length}`);
+    throw new RangeError(
+      `expected count*dim = ${count * dim} feature values, got ${features.length}`,
+    );
   }
   const mean = new Float64Array(dim);
   for (let i = 0; i < count; i++) {
@@ -131,7 +139,13 @@ export function frechetDistanceDetails(a: GaussianStats, b: GaussianStats): Frec
   let traces = 0;
   for (let i = 0; i < n; i++) traces += a.cov[i * n + i] + b.cov[i * n + i];
   const covarianceTerm = traces - 2 * traceRoot;
-  return { distance: meanTerm + covarianceTerm, meanTerm, covarianceTerm, rank1: rank, clippedRelative };
+  return {
+    distance: meanTerm + covarianceTerm,
+    meanTerm,
+    covarianceTerm,
+    rank1: rank,
+    clippedRelative,
+  };
 }
 
 /**
@@ -140,7 +154,10 @@ export function frechetDistanceDetails(a: GaussianStats, b: GaussianStats): Frec
  * `n * 2^-52 * max diagonal` (LAPACK pstrf's default). Returns L's columns,
  * in the original row order.
  */
-export function pivotedCholesky(matrix: Float64Array, n: number): { columns: Float64Array[]; rank: number } {
+export function pivotedCholesky(
+  matrix: Float64Array,
+  n: number,
+): { columns: Float64Array[]; rank: number } {
   const diagonal = new Float64Array(n);
   let maxDiagonal = 0;
   for (let i = 0; i < n; i++) {

@@ -34,7 +34,11 @@ export function meanSquaredError(a: ArrayLike<number>, b: ArrayLike<number>): nu
  * Returns the PSNR of one image pair, in dB, over all pixels and channels.
  * Pass 8-bit pixels (see `toUint8` for the rounding or truncating conversion).
  */
-export function psnr(a: ArrayLike<number>, b: ArrayLike<number>, options: PsnrOptions = {}): number {
+export function psnr(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  options: PsnrOptions = {},
+): number {
   return psnrFromMse(meanSquaredError(a, b), options.dataRange ?? 255);
 }
 

@@ -74,7 +74,9 @@ export function ssim(
   const { weights, sample } = windowWeights(options.window);
   const win = weights.length;
   if (width < win || height < win) {
-    throw new RangeError(`SSIM window ${options.window} needs images of at least ${win}x${win}, got ${width}x${height}`);
+    throw new RangeError(
+      `SSIM window ${options.window} needs images of at least ${win}x${win}, got ${width}x${height}`,
+    );
   }
   const range = options.dataRange ?? 255;
   const c1 = ((options.k1 ?? 0.01) * range) ** 2;
@@ -133,7 +135,12 @@ function product(u: Float64Array, v: Float64Array): Float64Array {
 }
 
 /** Separable correlation with `weights`, kept only where the window fits. */
-function filterValid(src: Float64Array, width: number, height: number, weights: Float64Array): Float64Array {
+function filterValid(
+  src: Float64Array,
+  width: number,
+  height: number,
+  weights: Float64Array,
+): Float64Array {
   const win = weights.length;
   const outW = width - win + 1;
   const outH = height - win + 1;

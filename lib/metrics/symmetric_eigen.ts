@@ -24,14 +24,18 @@ export interface SymmetricEigen {
  */
 export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricEigen {
   if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
-    throw new RangeError(`symmetricEigen needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`);
+    throw new RangeError(
+      `symmetricEigen needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`,
+    );
   }
   // w[b * n + a] stores V[a][b] (transposed storage).
   const w = new Float64Array(n * n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       const v = matrix[Math.max(r, c) * n + Math.min(r, c)];
-      if (!Number.isFinite(v)) throw new RangeError(`matrix entry (${r}, ${c}) is not finite: ${v}`);
+      if (!Number.isFinite(v)) {
+        throw new RangeError(`matrix entry (${r}, ${c}) is not finite: ${v}`);
+      }
       w[c * n + r] = v;
     }
   }
@@ -59,13 +63,17 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
  */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
   if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
-    throw new RangeError(`symmetricEigenvalues needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`);
+    throw new RangeError(
+      `symmetricEigenvalues needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`,
+    );
   }
   const w = new Float64Array(n * n);
   for (let r = 0; r < n; r++) {
     for (let c = 0; c < n; c++) {
       const v = matrix[Math.max(r, c) * n + Math.min(r, c)];
-      if (!Number.isFinite(v)) throw new RangeError(`matrix entry (${r}, ${c}) is not finite: ${v}`);
+      if (!Number.isFinite(v)) {
+        throw new RangeError(`matrix entry (${r}, ${c}) is not finite: ${v}`);
+      }
       w[c * n + r] = v;
     }
   }
@@ -76,7 +84,13 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Floa
   return d.sort();
 }
 
-function tridiagonalize(w: Float64Array, d: Float64Array, e: Float64Array, n: number, vectors = true): void {
+function tridiagonalize(
+  w: Float64Array,
+  d: Float64Array,
+  e: Float64Array,
+  n: number,
+  vectors = true,
+): void {
   for (let j = 0; j < n; j++) d[j] = w[j * n + (n - 1)];
   for (let i = n - 1; i > 0; i--) {
     let scale = 0;
@@ -177,7 +191,9 @@ function diagonalize(w: Float64Array | null, d: Float64Array, e: Float64Array, n
     if (m > l) {
       let iter = 0;
       do {
-        if (++iter > 60) throw new Error(`symmetricEigen: QL iteration did not converge for eigenvalue ${l}`);
+        if (++iter > 60) {
+          throw new Error(`symmetricEigen: QL iteration did not converge for eigenvalue ${l}`);
+        }
         let g = d[l];
         let p = (d[l + 1] - g) / (2 * e[l]);
         let r = Math.hypot(p, 1);

@@ -38,13 +38,21 @@ export interface CodebookUsage {
  * @param bitsPerGroup bits per group b (1..30).
  * @throws RangeError naming the first index out of range.
  */
-export function codebookUsage(indices: ArrayLike<number>, groups: number, bitsPerGroup: number): CodebookUsage {
-  if (!Number.isInteger(groups) || groups < 1) throw new RangeError(`groups must be a positive integer, got ${groups}`);
+export function codebookUsage(
+  indices: ArrayLike<number>,
+  groups: number,
+  bitsPerGroup: number,
+): CodebookUsage {
+  if (!Number.isInteger(groups) || groups < 1) {
+    throw new RangeError(`groups must be a positive integer, got ${groups}`);
+  }
   if (!Number.isInteger(bitsPerGroup) || bitsPerGroup < 1 || bitsPerGroup > 30) {
     throw new RangeError(`bitsPerGroup must be an integer in [1, 30], got ${bitsPerGroup}`);
   }
   if (indices.length === 0 || indices.length % groups !== 0) {
-    throw new RangeError(`indices length ${indices.length} is not a positive multiple of groups = ${groups}`);
+    throw new RangeError(
+      `indices length ${indices.length} is not a positive multiple of groups = ${groups}`,
+    );
   }
   const tokens = indices.length / groups;
   const size = 2 ** bitsPerGroup;

@@ -1,7 +1,18 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
-import { buildCorpus, loadCorpus, packageFilesDir, sha256OfFile } from "../../lib/data/corpus_builder.ts";
+import {
+  buildCorpus,
+  loadCorpus,
+  packageFilesDir,
+  sha256OfFile,
+} from "../../lib/data/corpus_builder.ts";
 import {
   type CorpusManifest,
   loadManifest,
@@ -12,13 +23,19 @@ import { extractedPath, PackageVersionError } from "../../lib/data/package_fetch
 import { splitOfPhoto, splitPhotos } from "../../lib/data/split.ts";
 
 // The ci set downloads ~29 MB of Debian packages once; later runs reuse the cache.
-const CACHE = Deno.env.get("WETOK_CACHE") ?? fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
+const CACHE = Deno.env.get("WETOK_CACHE") ??
+  fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 const manifest = await loadManifest();
 
 Deno.test("loadManifest lists the ci packages", () => {
   const ci = photosOfSet(manifest, "ci");
   const packages = [...new Set(ci.map((p) => p.package))].sort();
-  assertEquals(packages, ["darknet", "python-matplotlib-data", "python3-skimage", "python3-sklearn"]);
+  assertEquals(packages, [
+    "darknet",
+    "python-matplotlib-data",
+    "python3-skimage",
+    "python3-sklearn",
+  ]);
   assertEquals(ci.length, 14);
 });
 
@@ -39,7 +56,11 @@ Deno.test("validateManifest rejects repeated ids", () => {
 Deno.test("validateManifest rejects invalid sha256", () => {
   const copy = structuredClone(manifest) as CorpusManifest;
   copy.photos[3].sha256 = "abc";
-  assertThrows(() => validateManifest(copy, "copy"), Error, `photos[3] (${copy.photos[3].id}) has an invalid sha256`);
+  assertThrows(
+    () => validateManifest(copy, "copy"),
+    Error,
+    `photos[3] (${copy.photos[3].id}) has an invalid sha256`,
+  );
 });
 
 Deno.test("splitOfPhoto is deterministic", () => {
@@ -48,10 +69,19 @@ Deno.test("splitOfPhoto is deterministic", () => {
 
 Deno.test("splitOfPhoto is stable when photos are added", () => {
   const before = splitPhotos(manifest.photos);
-  const more = [...manifest.photos.map((p) => ({ id: p.id })), ...Array.from({ length: 50 }, (_, i) => ({ id: `new/${i}` }))];
+  const more = [
+    ...manifest.photos.map((p) => ({ id: p.id })),
+    ...Array.from({ length: 50 }, (_, i) => ({ id: `new/${i}` })),
+  ];
   const after = splitPhotos(more);
-  assertEquals(after.test.filter((p) => !p.id.startsWith("new/")).map((p) => p.id), before.test.map((p) => p.id));
-  assertEquals(after.train.filter((p) => !p.id.startsWith("new/")).map((p) => p.id), before.train.map((p) => p.id));
+  assertEquals(
+    after.test.filter((p) => !p.id.startsWith("new/")).map((p) => p.id),
+    before.test.map((p) => p.id),
+  );
+  assertEquals(
+    after.train.filter((p) => !p.id.startsWith("new/")).map((p) => p.id),
+    before.train.map((p) => p.id),
+  );
 });
 
 Deno.test("splitOfPhoto matches the test fraction", () => {

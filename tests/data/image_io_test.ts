@@ -33,8 +33,16 @@ function words(base64: string): Uint16Array {
   return new Uint16Array(bytes.buffer, bytes.byteOffset, bytes.length / 2);
 }
 
-const LOSSLESS = ["rgb.png", "grey.png", "grey_alpha.png", "rgba.png", "palette.png",
-  "palette_transparent.png", "lossless.webp", "rgba.webp"];
+const LOSSLESS = [
+  "rgb.png",
+  "grey.png",
+  "grey_alpha.png",
+  "rgba.png",
+  "palette.png",
+  "palette_transparent.png",
+  "lossless.webp",
+  "rgba.webp",
+];
 
 for (const name of LOSSLESS) {
   Deno.test(`decodeImage matches PIL on ${name}`, async () => {
@@ -48,7 +56,9 @@ for (const name of LOSSLESS) {
 
 // libjpeg-turbo (PIL) and mozjpeg (sharp) may round the inverse DCT and the
 // chroma upsampling differently, so lossy files get a small tolerance.
-for (const name of ["rgb.jpg", "grey.jpg", "lossy.webp", "orient3.jpg", "orient6.jpg", "orient8.jpg"]) {
+for (
+  const name of ["rgb.jpg", "grey.jpg", "lossy.webp", "orient3.jpg", "orient6.jpg", "orient8.jpg"]
+) {
   Deno.test(`decodeImage follows PIL on ${name}`, async () => {
     const expected = EXPECTED.cases[name];
     const image = await decodeImage(DIR + name);
@@ -85,7 +95,8 @@ Deno.test("decodeImage converts CMYK JPEG to RGB", async () => {
   assertEquals([image.width, image.height, image.data.length], [32, 24, 32 * 24 * 3]);
   // The source's top-left pixel is RGB (0, 0, 40) and its bottom-right pixel
   // (255, 255, 40); any colour-managed conversion keeps them dark and yellow.
-  const px = (x: number, y: number) => Array.from(image.data.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3));
+  const px = (x: number, y: number) =>
+    Array.from(image.data.subarray((y * 32 + x) * 3, (y * 32 + x) * 3 + 3));
   const dark = px(0, 0);
   const yellow = px(31, 23);
   assert(Math.max(...dark) < 80, `top-left should be dark, got ${dark}`);

@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { gzipSync } from "node:zlib";
 import { fileURLToPath } from "node:url";
 import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
@@ -18,7 +24,8 @@ import type { RgbImage } from "../../lib/data/image_io.ts";
 import { decodeBase64 } from "../../lib/data/_base64.ts";
 
 await initBackend("cpu", { announce: false });
-const CACHE = Deno.env.get("WETOK_CACHE") ?? fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
+const CACHE = Deno.env.get("WETOK_CACHE") ??
+  fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 
 /** Returns an image whose pixel (x, y) is (x, y, 7), so positions can be read back from values. */
 function coordinateImage(width: number, height: number): RgbImage {
@@ -31,8 +38,14 @@ function coordinateImage(width: number, height: number): RgbImage {
 
 Deno.test("randomCrop is seeded and deterministic", () => {
   const image = coordinateImage(50, 40);
-  const a = Array.from({ length: 20 }, (_, i) => randomCrop(image, 16, new Rng(i)).data.subarray(0, 2).join());
-  const b = Array.from({ length: 20 }, (_, i) => randomCrop(image, 16, new Rng(i)).data.subarray(0, 2).join());
+  const a = Array.from(
+    { length: 20 },
+    (_, i) => randomCrop(image, 16, new Rng(i)).data.subarray(0, 2).join(),
+  );
+  const b = Array.from(
+    { length: 20 },
+    (_, i) => randomCrop(image, 16, new Rng(i)).data.subarray(0, 2).join(),
+  );
   assertEquals(a, b);
   assert(new Set(a).size > 10, `only ${new Set(a).size} distinct corners in 20 seeds`);
 });
@@ -113,16 +126,35 @@ Deno.test("resizeBilinear matches OpenCV geometry", () => {
   const out = resizeBilinear(src, 4, 1);
   assertEquals([0, 1, 2, 3].map((x) => out.data[x * 3]), [10, 50, 90, 130]);
   // Doubling: output x samples (x + 0.5) / 2 - 0.5; x = 0 clamps to column 0, x = 7 to column 3.
-  const up = resizeBilinear({ width: 4, height: 1, data: Uint8Array.from([0, 0, 0, 40, 0, 0, 80, 0, 0, 120, 0, 0]) }, 8, 1);
-  assertEquals([0, 1, 2, 3, 4, 5, 6, 7].map((x) => up.data[x * 3]), [0, 10, 30, 50, 70, 90, 110, 120]);
+  const up = resizeBilinear(
+    { width: 4, height: 1, data: Uint8Array.from([0, 0, 0, 40, 0, 0, 80, 0, 0, 120, 0, 0]) },
+    8,
+    1,
+  );
+  assertEquals([0, 1, 2, 3, 4, 5, 6, 7].map((x) => up.data[x * 3]), [
+    0,
+    10,
+    30,
+    50,
+    70,
+    90,
+    110,
+    120,
+  ]);
 });
 
 // OpenCV 4.6 results from tests/fixtures/data_make_resize_reference.py.
-const RESIZE = JSON.parse(await Deno.readTextFile(new URL("../fixtures/data_resize_reference.json", import.meta.url)));
+const RESIZE = JSON.parse(
+  await Deno.readTextFile(new URL("../fixtures/data_resize_reference.json", import.meta.url)),
+);
 
 for (const c of RESIZE.resize) {
   Deno.test(`resizeBilinear matches OpenCV (${c.name})`, () => {
-    const out = resizeBilinear({ width: c.width, height: c.height, data: decodeBase64(c.input) }, c.outWidth, c.outHeight);
+    const out = resizeBilinear(
+      { width: c.width, height: c.height, data: decodeBase64(c.input) },
+      c.outWidth,
+      c.outHeight,
+    );
     const expected = decodeBase64(c.output);
     let worst = 0;
     let differing = 0;
@@ -140,11 +172,17 @@ for (const c of RESIZE.resize) {
 
 for (const c of RESIZE.eval) {
   Deno.test(`evalTransform matches the official pipeline (${c.size})`, async () => {
-    const out = await evalTransform({ width: c.width, height: c.height, data: decodeBase64(c.input) }, c.size);
+    const out = await evalTransform({
+      width: c.width,
+      height: c.height,
+      data: decodeBase64(c.input),
+    }, c.size);
     const expected = decodeBase64(c.output);
     assertEquals([out.width, out.height], [c.size, c.size]);
     let worst = 0;
-    for (let i = 0; i < expected.length; i++) worst = Math.max(worst, Math.abs(out.data[i] - expected[i]));
+    for (let i = 0; i < expected.length; i++) {
+      worst = Math.max(worst, Math.abs(out.data[i] - expected[i]));
+    }
     assert(worst <= 1, `max difference ${worst}`);
   });
 }
@@ -196,8 +234,16 @@ Deno.test("parseIdx reads gzipped IDX", async () => {
 
 Deno.test("parseIdx rejects invalid files", () => {
   const bytes = idxBytes([4, 4], Array(16).fill(1));
-  assertThrows(() => parseIdx(bytes.subarray(0, 20), "short.idx"), Error, "short.idx contains 8 values");
-  assertThrows(() => parseIdx(new Uint8Array([1, 2, 3, 4]), "bad.idx"), Error, "bad.idx has an invalid header");
+  assertThrows(
+    () => parseIdx(bytes.subarray(0, 20), "short.idx"),
+    Error,
+    "short.idx contains 8 values",
+  );
+  assertThrows(
+    () => parseIdx(new Uint8Array([1, 2, 3, 4]), "bad.idx"),
+    Error,
+    "bad.idx has an invalid header",
+  );
   const floats = idxBytes([1], [0]);
   floats[2] = 0x0d;
   assertThrows(() => parseIdx(floats, "f.idx"), Error, "0xd");
@@ -233,7 +279,13 @@ Deno.test("loadGreyDataset reads Fashion-MNIST", async () => {
 });
 
 Deno.test("greyBatch rejects a bad index", () => {
-  const split = { count: 1, height: 1, width: 1, images: new Uint8Array(1), labels: new Uint8Array(1) };
+  const split = {
+    count: 1,
+    height: 1,
+    width: 1,
+    images: new Uint8Array(1),
+    labels: new Uint8Array(1),
+  };
   assertThrows(() => greyBatch(split, [1]), RangeError, "index 1 is outside [0, 1)");
 });
 

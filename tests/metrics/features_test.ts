@@ -1,9 +1,18 @@
-import { assert, assertAlmostEquals, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
 import { loadOnnxExtractor } from "../../lib/metrics/features/onnx_extractor.ts";
 import { loadLpipsOnnx } from "../../lib/metrics/features/lpips_onnx.ts";
-import { meanSquaredDistanceModel, poolingLinearModel } from "../../lib/metrics/features/onnx_builder.ts";
+import {
+  meanSquaredDistanceModel,
+  poolingLinearModel,
+} from "../../lib/metrics/features/onnx_builder.ts";
 import { extractStatistics } from "../../lib/metrics/features/feature_extractor.ts";
 import {
   loadNsfwjsInception,
@@ -19,7 +28,8 @@ import { imagesToTensor } from "../../lib/data/batch.ts";
 import { perceptualDistance } from "../../lib/metrics/features/perceptual_distance.ts";
 
 await initBackend("wasm", { announce: false });
-const CACHE = Deno.env.get("WETOK_CACHE") ?? fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
+const CACHE = Deno.env.get("WETOK_CACHE") ??
+  fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 
 async function withModel(bytes: Uint8Array, run: (path: string) => Promise<void>): Promise<void> {
   const path = await Deno.makeTempFile({ suffix: ".onnx" });
@@ -42,14 +52,20 @@ function expectedFeatures(values: Float32Array, batch: number, h: number, w: num
     for (let i = 0; i < h * w; i++) {
       for (let c = 0; c < 3; c++) mean[c] += (values[(b * h * w + i) * 3 + c] + 1) / 2 / (h * w);
     }
-    for (let j = 0; j < 4; j++) out.push(BIAS[j] + mean[0] * WEIGHT[j] + mean[1] * WEIGHT[4 + j] + mean[2] * WEIGHT[8 + j]);
+    for (let j = 0; j < 4; j++) {
+      out.push(BIAS[j] + mean[0] * WEIGHT[j] + mean[1] * WEIGHT[4 + j] + mean[2] * WEIGHT[8 + j]);
+    }
   }
   return out;
 }
 
 Deno.test("loadOnnxExtractor runs a built model", async () => {
   await withModel(poolingLinearModel(WEIGHT, BIAS), async (path) => {
-    const extractor = await loadOnnxExtractor({ path, inputSize: 0, metricName: "FD (test model)" });
+    const extractor = await loadOnnxExtractor({
+      path,
+      inputSize: 0,
+      metricName: "FD (test model)",
+    });
     assertEquals(extractor.dim, 4);
     assertEquals(extractor.metricName, "FD (test model)");
     const images = new Rng(2).uniformTensor([3, 5, 7, 3], -1, 1) as tf.Tensor4D;
@@ -72,14 +88,20 @@ Deno.test("loadOnnxExtractor resizes to 299 by default", async () => {
     const expected = expectedFeatures(new Float32Array(2 * 3).fill(0.5), 2, 1, 1);
     for (let i = 0; i < expected.length; i++) assertAlmostEquals(features[i], expected[i], 1e-5);
     images.dispose();
-    const stats = await extractStatistics(extractor, [new Rng(1).uniformTensor([4, 8, 8, 3], -1, 1) as tf.Tensor4D]);
+    const stats = await extractStatistics(extractor, [
+      new Rng(1).uniformTensor([4, 8, 8, 3], -1, 1) as tf.Tensor4D,
+    ]);
     assertEquals([stats.count, stats.dim], [4, 4]);
     await extractor.dispose();
   });
 });
 
 Deno.test("loadOnnxExtractor names a missing file", async () => {
-  await assertRejects(() => loadOnnxExtractor({ path: "/nonexistent/inception.onnx" }), Error, "/nonexistent/inception.onnx not found");
+  await assertRejects(
+    () => loadOnnxExtractor({ path: "/nonexistent/inception.onnx" }),
+    Error,
+    "/nonexistent/inception.onnx not found",
+  );
 });
 
 Deno.test("loadOnnxExtractor names an invalid file", async () => {
@@ -90,7 +112,11 @@ Deno.test("loadOnnxExtractor names an invalid file", async () => {
 
 Deno.test("loadOnnxExtractor names an unknown output", async () => {
   await withModel(poolingLinearModel(WEIGHT, BIAS), async (path) => {
-    await assertRejects(() => loadOnnxExtractor({ path, outputName: "pool3" }), Error, 'no output "pool3"; it has: features');
+    await assertRejects(
+      () => loadOnnxExtractor({ path, outputName: "pool3" }),
+      Error,
+      'no output "pool3"; it has: features',
+    );
   });
 });
 
@@ -185,7 +211,10 @@ Deno.test("perceptualDistance is zero for identical images", async () => {
 
 Deno.test("perceptualDistance grows with noise", async () => {
   const rng = new Rng(6);
-  const a = tf.image.resizeBilinear(rng.uniformTensor([1, 10, 10, 3], -1, 1) as tf.Tensor4D, [80, 80]) as tf.Tensor4D;
+  const a = tf.image.resizeBilinear(rng.uniformTensor([1, 10, 10, 3], -1, 1) as tf.Tensor4D, [
+    80,
+    80,
+  ]) as tf.Tensor4D;
   const noise = rng.normalTensor([1, 80, 80, 3], 0, 1);
   const small = tf.clipByValue(tf.add(a, tf.mul(noise, 0.05)), -1, 1) as tf.Tensor4D;
   const large = tf.clipByValue(tf.add(a, tf.mul(noise, 0.3)), -1, 1) as tf.Tensor4D;
@@ -211,7 +240,10 @@ Deno.test("perceptualDistance gradient matches differences", async () => {
   const minus = (await loss(tf.sub(start, tf.mul(direction, eps)) as tf.Tensor4D).data())[0];
   const numeric = (plus - minus) / (2 * eps);
   // float32 rounding and ReLU kinks allow only a loose match (measured: 1.5% apart).
-  assert(Math.abs(analytic - numeric) <= 0.05 * Math.abs(numeric), `analytic ${analytic}, numeric ${numeric}`);
+  assert(
+    Math.abs(analytic - numeric) <= 0.05 * Math.abs(numeric),
+    `analytic ${analytic}, numeric ${numeric}`,
+  );
   tf.dispose([target, start, direction, grad]);
 });
 
@@ -243,7 +275,9 @@ Deno.test("nsfwjs batch norm favours [0, 1] inputs", async () => {
   // training: compare them with the conv outputs of real photos in each range.
   const index = await buildCorpus({ manifest: await loadManifest(), set: "ci", cacheDir: CACHE });
   const photos = [];
-  for (const photo of index.photos) photos.push(await evalTransform(await decodeImage(photo.file), 299));
+  for (const photo of index.photos) {
+    photos.push(await evalTransform(await decodeImage(photo.file), 299));
+  }
   const weights = await readNsfwjsWeights();
   const movingMean = await weights["batch_normalization_1/moving_mean"].data();
   const images = imagesToTensor(photos);
@@ -258,6 +292,9 @@ Deno.test("nsfwjs batch norm favours [0, 1] inputs", async () => {
   const zeroToOne = tf.mul(tf.add(images, 1), 0.5) as tf.Tensor4D;
   const gapZeroToOne = await gap(zeroToOne);
   const gapMinusOneToOne = await gap(images);
-  assert(gapZeroToOne < 0.5 * gapMinusOneToOne, `[0, 1]: ${gapZeroToOne}, [-1, 1]: ${gapMinusOneToOne}`);
+  assert(
+    gapZeroToOne < 0.5 * gapMinusOneToOne,
+    `[0, 1]: ${gapZeroToOne}, [-1, 1]: ${gapMinusOneToOne}`,
+  );
   tf.dispose([images, zeroToOne, ...Object.values(weights)]);
 });

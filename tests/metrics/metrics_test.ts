@@ -125,7 +125,12 @@ Deno.test("frechetDistance of a rotated covariance", () => {
   // S2 = I: tr(S1) + tr(S2) - 2 tr(S1^(1/2)) = 5 + 2 - 2 (2 + 1) = 1.
   const t = Math.PI / 6;
   const [c, s] = [Math.cos(t), Math.sin(t)];
-  const cov = new Float64Array([4 * c * c + s * s, (4 - 1) * c * s, (4 - 1) * c * s, 4 * s * s + c * c]);
+  const cov = new Float64Array([
+    4 * c * c + s * s,
+    (4 - 1) * c * s,
+    (4 - 1) * c * s,
+    4 * s * s + c * c,
+  ]);
   const a: GaussianStats = { dim: 2, count: 10, mean: new Float64Array(2), cov };
   const b = stats(2, [0, 0], [1, 1]);
   assertAlmostEquals(frechetDistance(a, b), 1, 1e-10);
@@ -135,7 +140,10 @@ for (const c of REFERENCE.frechet) {
   Deno.test(`frechetDistance matches scipy sqrtm (${c.name})`, () => {
     const fa = new Float64Array(decodeBase64(c.a).buffer);
     const fb = new Float64Array(decodeBase64(c.b).buffer);
-    const details = frechetDistanceDetails(featureStatistics(fa, c.count, c.dim), featureStatistics(fb, c.count, c.dim));
+    const details = frechetDistanceDetails(
+      featureStatistics(fa, c.count, c.dim),
+      featureStatistics(fb, c.count, c.dim),
+    );
     assertAlmostEquals(details.distance, c.distance, 1e-8 * Math.max(1, c.distance));
     assert(details.clippedRelative > -1e-10, `clipped ${details.clippedRelative}`);
     assertEquals(details.rank1, c.dim);

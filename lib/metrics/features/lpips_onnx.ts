@@ -5,7 +5,13 @@
  */
 import type { tf } from "../../engine/mod.ts";
 import type * as ort from "onnxruntime-node";
-import { type OnnxInputRange, type OnnxLayout, openSession, pickName, toOnnxTensor } from "./_onnx_input.ts";
+import {
+  type OnnxInputRange,
+  type OnnxLayout,
+  openSession,
+  pickName,
+  toOnnxTensor,
+} from "./_onnx_input.ts";
 
 /** Options of {@link loadLpipsOnnx}. */
 export interface LpipsOnnxOptions {
@@ -31,16 +37,24 @@ export async function loadLpipsOnnx(options: LpipsOnnxOptions): Promise<LpipsOnn
   const session = await openSession(options.path);
   const names = options.inputNames ?? (session.inputNames as string[]);
   if (names.length !== 2) {
-    throw new Error(`LPIPS model ${options.path} must take two images, it has inputs ${names.join(", ")}`);
+    throw new Error(
+      `LPIPS model ${options.path} must take two images, it has inputs ${names.join(", ")}`,
+    );
   }
   for (const name of names) pickName(session.inputNames, name, "input", options.path);
   const output = pickName(session.outputNames, options.outputName, "output", options.path);
   const fileName = options.path.split("/").at(-1);
-  return new LpipsOnnx(session, [names[0], names[1]], output, options.metricName ?? `LPIPS (ONNX ${fileName})`, {
-    size: 0,
-    layout: options.layout ?? "NCHW",
-    range: options.inputRange ?? "minus1to1",
-  });
+  return new LpipsOnnx(
+    session,
+    [names[0], names[1]],
+    output,
+    options.metricName ?? `LPIPS (ONNX ${fileName})`,
+    {
+      size: 0,
+      layout: options.layout ?? "NCHW",
+      range: options.inputRange ?? "minus1to1",
+    },
+  );
 }
 
 /** LPIPS backed by an onnxruntime session. */
@@ -77,7 +91,9 @@ export class LpipsOnnx {
     const result = await this.#session.run(feeds);
     const values = Float32Array.from(result[this.#output].data as Float32Array);
     if (values.length !== a.shape[0]) {
-      throw new Error(`LPIPS output ${this.#output} gave ${values.length} values for ${a.shape[0]} image pairs`);
+      throw new Error(
+        `LPIPS output ${this.#output} gave ${values.length} values for ${a.shape[0]} image pairs`,
+      );
     }
     return values;
   }

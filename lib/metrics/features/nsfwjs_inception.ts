@@ -76,7 +76,9 @@ interface NsfwjsPackage {
 
 async function readNsfwjsPackage(): Promise<NsfwjsPackage> {
   let entry: {
-    modelJson: () => Promise<{ default: { modelTopology: any; weightsManifest: WeightsManifestGroup[] } }>;
+    modelJson: () => Promise<
+      { default: { modelTopology: any; weightsManifest: WeightsManifestGroup[] } }
+    >;
     weightBundles: (() => Promise<{ default: string }>)[];
   };
   try {
@@ -89,7 +91,9 @@ async function readNsfwjsPackage(): Promise<NsfwjsPackage> {
     );
   }
   const json = (await entry.modelJson()).default;
-  const shards = await Promise.all(entry.weightBundles.map(async (load) => decodeBase64((await load()).default)));
+  const shards = await Promise.all(
+    entry.weightBundles.map(async (load) => decodeBase64((await load()).default)),
+  );
   return {
     topology: json.modelTopology,
     weightSpecs: json.weightsManifest.flatMap((group) => group.weights),
@@ -112,7 +116,9 @@ function trunkLayers(topology: any, wanted: readonly string[]): LayerSpec[] {
   const names = layers.map((layer) => layer.name);
   for (const name of wanted) {
     if (!names.includes(name)) {
-      throw new Error(`nsfwjs InceptionV3 has no layer "${name}"; layer names look like mixed0..mixed10, activation_N`);
+      throw new Error(
+        `nsfwjs InceptionV3 has no layer "${name}"; layer names look like mixed0..mixed10, activation_N`,
+      );
     }
   }
   // The shipped list is in topological order.
@@ -125,7 +131,9 @@ function trunkLayers(topology: any, wanted: readonly string[]): LayerSpec[] {
  *
  * @throws Error naming the package when it is not installed, or a layer that does not exist.
  */
-export async function loadNsfwjsInception(options: NsfwjsInceptionOptions = {}): Promise<NsfwjsInception> {
+export async function loadNsfwjsInception(
+  options: NsfwjsInceptionOptions = {},
+): Promise<NsfwjsInception> {
   const wanted = [...new Set([...(options.layers ?? DEFAULT_PERCEPTUAL_LAYERS), "mixed5"])];
   const pkg = await readNsfwjsPackage();
   const layers = trunkLayers(pkg.topology, wanted);
@@ -134,19 +142,26 @@ export async function loadNsfwjsInception(options: NsfwjsInceptionOptions = {}):
   for (const layer of layers) {
     if (layer.class_name !== "Conv2D") continue;
     const bnLayer = layers.find((l) => l.inbound_nodes[0]?.[0]?.[0] === layer.name);
-    if (bnLayer?.class_name !== "BatchNormalization" || layer.config.use_bias || bnLayer.config.scale) {
-      throw new Error(`nsfwjs InceptionV3: ${layer.name} is not the bias-free conv + scale-free batch norm this loader folds`);
+    if (
+      bnLayer?.class_name !== "BatchNormalization" || layer.config.use_bias || bnLayer.config.scale
+    ) {
+      throw new Error(
+        `nsfwjs InceptionV3: ${layer.name} is not the bias-free conv + scale-free batch norm this loader folds`,
+      );
     }
     const bn = (key: string) => weights[`${bnLayer.name}/${key}`];
-    convs.set(layer.name, tf.tidy(() => {
-      const scale = tf.rsqrt(tf.add(bn("moving_variance"), bnLayer.config.epsilon));
-      return {
-        kernel: tf.keep(tf.mul(weights[`${layer.name}/kernel`], scale) as tf.Tensor4D),
-        bias: tf.keep(tf.sub(bn("beta"), tf.mul(bn("moving_mean"), scale)) as tf.Tensor1D),
-        strides: layer.config.strides,
-        padding: layer.config.padding,
-      };
-    }));
+    convs.set(
+      layer.name,
+      tf.tidy(() => {
+        const scale = tf.rsqrt(tf.add(bn("moving_variance"), bnLayer.config.epsilon));
+        return {
+          kernel: tf.keep(tf.mul(weights[`${layer.name}/kernel`], scale) as tf.Tensor4D),
+          bias: tf.keep(tf.sub(bn("beta"), tf.mul(bn("moving_mean"), scale)) as tf.Tensor1D),
+          strides: layer.config.strides,
+          padding: layer.config.padding,
+        };
+      }),
+    );
   }
   tf.dispose(Object.values(weights));
   return new NsfwjsInception(layers, convs, wanted, options.inputScaling ?? "imagenet");
@@ -157,7 +172,9 @@ export async function loadNsfwjsInception(options: NsfwjsInceptionOptions = {}):
  * an independent reference for tests (inference only: the shipped batch
  * norms have no scale, and TensorFlow.js cannot differentiate such a layer).
  */
-export async function loadNsfwjsLayersModel(layerNames: readonly string[]): Promise<tfl.LayersModel> {
+export async function loadNsfwjsLayersModel(
+  layerNames: readonly string[],
+): Promise<tfl.LayersModel> {
   const pkg = await readNsfwjsPackage();
   const topology = structuredClone(pkg.topology);
   const config = topology.model_config.config;
@@ -166,7 +183,11 @@ export async function loadNsfwjsLayersModel(layerNames: readonly string[]): Prom
   config.layers[0].config.batch_input_shape = [null, null, null, 3];
   // strict: false, because the weights of the dropped layers stay unused.
   return await tfl.loadLayersModel(
-    tfl.io.fromMemory({ modelTopology: topology, weightSpecs: pkg.weightSpecs, weightData: pkg.weightData }),
+    tfl.io.fromMemory({
+      modelTopology: topology,
+      weightSpecs: pkg.weightSpecs,
+      weightData: pkg.weightData,
+    }),
     { strict: false },
   );
 }
@@ -203,15 +224,21 @@ export class NsfwjsInception implements FeatureExtractor {
   featureMaps(images: tf.Tensor4D, layers: readonly string[] = this.layerNames): tf.Tensor4D[] {
     const [, h, w, c] = images.shape;
     if (c !== 3 || h < 75 || w < 75) {
-      throw new RangeError(`nsfwjs InceptionV3 needs [B, H>=75, W>=75, 3] images, got [${images.shape}]`);
+      throw new RangeError(
+        `nsfwjs InceptionV3 needs [B, H>=75, W>=75, 3] images, got [${images.shape}]`,
+      );
     }
     for (const name of layers) {
       if (!this.layerNames.includes(name)) {
-        throw new RangeError(`layer "${name}" was not loaded; pass it in the layers option of loadNsfwjsInception`);
+        throw new RangeError(
+          `layer "${name}" was not loaded; pass it in the layers option of loadNsfwjsInception`,
+        );
       }
     }
     return tf.tidy(() => {
-      const input = this.inputScaling === "imagenet" ? images : tf.mul(tf.add(images, 1), 0.5) as tf.Tensor4D;
+      const input = this.inputScaling === "imagenet"
+        ? images
+        : tf.mul(tf.add(images, 1), 0.5) as tf.Tensor4D;
       const values = new Map<string, tf.Tensor4D>();
       for (const layer of this.#layers) {
         const inputs = (layer.inbound_nodes[0] ?? []).map(([name]) => values.get(name)!);
@@ -241,7 +268,9 @@ export class NsfwjsInception implements FeatureExtractor {
       case "Activation":
         // Folded into the conv before it (bias and relu), so the value passes through.
         if (layer.class_name === "Activation" && cfg.activation !== "relu") {
-          throw new Error(`nsfwjs InceptionV3: unexpected activation ${cfg.activation} in ${layer.name}`);
+          throw new Error(
+            `nsfwjs InceptionV3: unexpected activation ${cfg.activation} in ${layer.name}`,
+          );
         }
         return inputs[0];
       case "MaxPooling2D":
@@ -251,14 +280,21 @@ export class NsfwjsInception implements FeatureExtractor {
       case "Concatenate":
         return tf.concat(inputs, -1);
       default:
-        throw new Error(`nsfwjs InceptionV3: layer type ${layer.class_name} (${layer.name}) is not supported`);
+        throw new Error(
+          `nsfwjs InceptionV3: layer type ${layer.class_name} (${layer.name}) is not supported`,
+        );
     }
   }
 
   /** Returns `B * 768` pooled mixed5 features after bilinear resizing to 299x299 (half-pixel centres). */
   async extract(images: tf.Tensor4D): Promise<Float32Array> {
     const pooled = tf.tidy(() => {
-      const resized = tf.image.resizeBilinear(images, [this.inputSize, this.inputSize], false, true);
+      const resized = tf.image.resizeBilinear(
+        images,
+        [this.inputSize, this.inputSize],
+        false,
+        true,
+      );
       const [mixed5] = this.featureMaps(resized as tf.Tensor4D, ["mixed5"]);
       return tf.mean(mixed5, [1, 2]);
     });
@@ -289,13 +325,22 @@ function averagePool(
 ): tf.Tensor4D {
   if (padding === "valid") return tf.avgPool(x, size, strides, "valid");
   if (strides[0] !== 1 || strides[1] !== 1) {
-    throw new Error(`averagePool supports "same" padding only with stride 1, got strides [${strides}]`);
+    throw new Error(
+      `averagePool supports "same" padding only with stride 1, got strides [${strides}]`,
+    );
   }
   const [, h, w] = x.shape;
-  const pads: [number, number][] = size.map((k) => [Math.floor((k - 1) / 2), k - 1 - Math.floor((k - 1) / 2)]);
+  const pads: [number, number][] = size.map((
+    k,
+  ) => [Math.floor((k - 1) / 2), k - 1 - Math.floor((k - 1) / 2)]);
   const paddings: [number, number][] = [[0, 0], pads[0], pads[1], [0, 0]];
   const pooled = tf.avgPool(tf.pad(x, paddings), size, 1, "valid");
-  const fraction = tf.avgPool(tf.pad(tf.ones([1, h, w, 1]) as tf.Tensor4D, paddings), size, 1, "valid");
+  const fraction = tf.avgPool(
+    tf.pad(tf.ones([1, h, w, 1]) as tf.Tensor4D, paddings),
+    size,
+    1,
+    "valid",
+  );
   return tf.div(pooled, fraction);
 }
 

@@ -167,12 +167,19 @@ export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
  */
 export function poolingLinearModel(weight: Float32Array, bias: Float32Array): Uint8Array {
   const dim = bias.length;
-  if (weight.length !== 3 * dim) throw new RangeError(`weight must hold 3*${dim} values, got ${weight.length}`);
+  if (weight.length !== 3 * dim) {
+    throw new RangeError(`weight must hold 3*${dim} values, got ${weight.length}`);
+  }
   return encodeOnnxModel({
     name: "pooling_linear",
     nodes: [
       { op: "GlobalAveragePool", inputs: ["images"], outputs: ["pooled"] },
-      { op: "Flatten", inputs: ["pooled"], outputs: ["flat"], attributes: [{ name: "axis", int: 1 }] },
+      {
+        op: "Flatten",
+        inputs: ["pooled"],
+        outputs: ["flat"],
+        attributes: [{ name: "axis", int: 1 }],
+      },
       { op: "MatMul", inputs: ["flat", "weight"], outputs: ["projected"] },
       { op: "Add", inputs: ["projected", "bias"], outputs: ["features"] },
     ],

@@ -7,7 +7,13 @@
 import { tf } from "../../engine/mod.ts";
 import type * as ort from "onnxruntime-node";
 import type { FeatureExtractor } from "./feature_extractor.ts";
-import { type OnnxInputRange, type OnnxLayout, openSession, pickName, toOnnxTensor } from "./_onnx_input.ts";
+import {
+  type OnnxInputRange,
+  type OnnxLayout,
+  openSession,
+  pickName,
+  toOnnxTensor,
+} from "./_onnx_input.ts";
 
 /** Options of {@link loadOnnxExtractor}. */
 export interface OnnxExtractorOptions {
@@ -34,16 +40,24 @@ export interface OnnxExtractorOptions {
  * @throws Error naming the file when it is missing, not a valid model, or
  *   its input and output names are ambiguous.
  */
-export async function loadOnnxExtractor(options: OnnxExtractorOptions): Promise<OnnxFeatureExtractor> {
+export async function loadOnnxExtractor(
+  options: OnnxExtractorOptions,
+): Promise<OnnxFeatureExtractor> {
   const session = await openSession(options.path);
   const input = pickName(session.inputNames, options.inputName, "input", options.path);
   const output = pickName(session.outputNames, options.outputName, "output", options.path);
   const fileName = options.path.split("/").at(-1);
-  const extractor = new OnnxFeatureExtractor(session, input, output, options.metricName ?? `FD (ONNX ${fileName})`, {
-    size: options.inputSize ?? 299,
-    layout: options.layout ?? "NCHW",
-    range: options.inputRange ?? "0to1",
-  });
+  const extractor = new OnnxFeatureExtractor(
+    session,
+    input,
+    output,
+    options.metricName ?? `FD (ONNX ${fileName})`,
+    {
+      size: options.inputSize ?? 299,
+      layout: options.layout ?? "NCHW",
+      range: options.inputRange ?? "0to1",
+    },
+  );
   await extractor.probe();
   return extractor;
 }
@@ -87,7 +101,9 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     const features = await this.#run(images);
     const batch = images.shape[0];
     if (features.length !== batch * this.dim) {
-      throw new Error(`ONNX output ${this.#output} gave ${features.length} values for ${batch} images of ${this.dim} features`);
+      throw new Error(
+        `ONNX output ${this.#output} gave ${features.length} values for ${batch} images of ${this.dim} features`,
+      );
     }
     return features;
   }

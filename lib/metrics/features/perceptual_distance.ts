@@ -13,7 +13,8 @@ import { tf } from "../../engine/mod.ts";
 import type { NsfwjsInception } from "./nsfwjs_inception.ts";
 
 /** Name of this distance for tables and logs. */
-export const NSFWJS_PERCEPTUAL_METRIC = "InceptionV3 perceptual distance (nsfwjs, unweighted LPIPS formula)";
+export const NSFWJS_PERCEPTUAL_METRIC =
+  "InceptionV3 perceptual distance (nsfwjs, unweighted LPIPS formula)";
 
 /** Small constant in the channel norm, as in LPIPS (1e-10). */
 const EPS = 1e-10;
@@ -31,7 +32,9 @@ export function perceptualDistance(
   layers: readonly string[] = net.layerNames,
 ): tf.Tensor1D {
   if (a.shape.join() !== b.shape.join()) {
-    throw new RangeError(`perceptualDistance needs equal shapes, got [${a.shape}] and [${b.shape}]`);
+    throw new RangeError(
+      `perceptualDistance needs equal shapes, got [${a.shape}] and [${b.shape}]`,
+    );
   }
   return tf.tidy(() => {
     const batch = a.shape[0];
