@@ -9,7 +9,8 @@
  */
 import sharp from "sharp";
 import { tf } from "../engine/mod.ts";
-import type { RgbImage } from "./image_io.ts";
+import { decodeImage, type RgbImage } from "./image_io.ts";
+import { imagesToTensor } from "./batch.ts";
 import { cropImage } from "./crops.ts";
 
 /**
@@ -53,6 +54,24 @@ export async function evalTransform(
   else if (kernel === "lanczos3") resized = await resizeLanczos3(image, width, height);
   else throw new RangeError(`invalid resize kernel "${kernel}": use "bilinear" or "lanczos3"`);
   return centreCrop(resized, size, size);
+}
+
+/**
+ * Reads image files through the evaluation protocol: decode, short side to
+ * `size`, centre crop, and stack as `[N, size, size, 3]` float32 in [-1, 1].
+ *
+ * @throws ImageDecodeError naming the first file that cannot be decoded.
+ */
+export async function loadEvalBatch(
+  files: readonly string[],
+  size: number,
+  options: EvalTransformOptions = {},
+): Promise<tf.Tensor4D> {
+  const images: RgbImage[] = [];
+  for (const file of files) {
+    images.push(await evalTransform(await decodeImage(file), size, options));
+  }
+  return imagesToTensor(images);
 }
 
 /** Returns the centred `width x height` window (top-left offset floor((W - w) / 2), as albumentations). */

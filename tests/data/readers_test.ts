@@ -14,13 +14,15 @@ import {
   centreCrop,
   cropToRegion,
   evalTransform,
+  loadEvalBatch,
   padToMultiple,
   resizeBilinear,
 } from "../../lib/data/eval_protocol.ts";
 import { parseIdx, readIdx } from "../../lib/data/idx.ts";
 import { greyBatch, loadGreyDataset } from "../../lib/data/grey_datasets.ts";
 import { loadManifest } from "../../lib/data/manifest.ts";
-import type { RgbImage } from "../../lib/data/image_io.ts";
+import { decodeImage, ImageDecodeError, type RgbImage } from "../../lib/data/image_io.ts";
+import { buildCorpus } from "../../lib/data/corpus_builder.ts";
 import { decodeBase64 } from "../../lib/data/_base64.ts";
 
 await initBackend("cpu", { announce: false });
@@ -116,6 +118,23 @@ Deno.test("evalTransform centre-crops without resize", async () => {
   // Short side already S: only the centre crop, offset floor((40 - 32) / 2) = 4.
   const out = await evalTransform(coordinateImage(40, 32), 32);
   assertEquals(Array.from(out.data.subarray(0, 3)), [4, 0, 7]);
+});
+
+Deno.test("loadEvalBatch reads corpus photos", async () => {
+  const index = await buildCorpus({ manifest: await loadManifest(), set: "ci", cacheDir: CACHE });
+  const files = index.photos.slice(0, 3).map((photo) => photo.file);
+  const batch = await loadEvalBatch(files, 64);
+  assertEquals(batch.shape, [3, 64, 64, 3]);
+  // The first image equals decode + evalTransform + scaling done step by step.
+  const expected = imagesToTensor([await evalTransform(await decodeImage(files[0]), 64)]);
+  const first = tf.slice(batch, [0, 0, 0, 0], [1, -1, -1, -1]);
+  assertEquals(Array.from(await first.data()), Array.from(await expected.data()));
+  tf.dispose([batch, expected, first]);
+  await assertRejects(
+    () => loadEvalBatch([files[0], "/nonexistent/x.png"], 64),
+    ImageDecodeError,
+    "/nonexistent/x.png",
+  );
 });
 
 Deno.test("resizeBilinear matches OpenCV geometry", () => {
