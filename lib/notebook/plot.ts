@@ -113,9 +113,9 @@ function figureDisplayable(
 
 /**
  * Returns a cell output that puts Plotly into the classic Notebook's page, so
- * later figures become interactive there. It inlines `plotly.min.js` (about
- * 4.8 MB) into the notebook, so headless runs should skip it. JupyterLab,
- * VS Code and nteract need no loader.
+ * later figures become interactive there. It inlines the Plotly bundle of
+ * `lib/report` (1.5 MB, plotly.js-cartesian-dist-min 4.1.1) into the notebook,
+ * so headless runs should skip it. JupyterLab, VS Code and nteract need no loader.
  */
 export async function plotlyLoader(): Promise<Displayable> {
   const source = await loadPlotlySource();
