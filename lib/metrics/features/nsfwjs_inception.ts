@@ -3,8 +3,9 @@
  * MIT), loaded offline from node_modules. The package ships a Keras
  * InceptionV3 as a TensorFlow.js layers model with uint8-quantised weights.
  * Its shipped topology marks the layers up to `mixed5` (and some after) as
- * non-trainable, so they kept their ImageNet weights while the package's
- * classifier head was fine-tuned.
+ * non-trainable, which suggests that they kept the ImageNet weights they
+ * started from while the package's classifier head was fine-tuned. The
+ * batch-norm statistics do not settle this (see {@link NsfwjsInputScaling}).
  *
  * The Frechet distance on these features is NOT the published FID, which
  * uses the pool3 features of TensorFlow's 2015 FID Inception; tables must
@@ -32,9 +33,9 @@ export const DEFAULT_PERCEPTUAL_LAYERS: readonly string[] = [
  * - "nsfwjs": [0, 1], what the nsfwjs package itself feeds.
  *
  * NOTE: the shipped batch-norm moving statistics match [0, 1] inputs better.
- * On 40 corpus photos, the first batch norm's input means differ from its
- * moving means by 0.06 on average with [0, 1] inputs and by 0.39 with [-1, 1]
- * inputs (the test "nsfwjs batch norm favours [0, 1] inputs" checks this). So
+ * On the 14 photos of the ci corpus, the first batch norm's input means
+ * differ from its moving means by 0.06 on average with [0, 1] inputs and by
+ * 0.42 with [-1, 1] inputs (the test "nsfwjs batch norm favours [0, 1] inputs"). So
  * "nsfwjs" likely matches the shipped weights better than the default does.
  */
 export type NsfwjsInputScaling = "imagenet" | "nsfwjs";
