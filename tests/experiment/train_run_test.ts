@@ -8,7 +8,12 @@ import {
   type RunContext,
   type TrainRunConfig,
 } from "../../lib/experiment/mod.ts";
-import { toTrainConfig, trainExecutor } from "../../lib/experiment/executors/train_run.ts";
+import {
+  toTrainConfig,
+  toUint8Images,
+  trainExecutor,
+} from "../../lib/experiment/executors/train_run.ts";
+import { imagesToTensor } from "../../lib/data/batch.ts";
 import { Progress } from "../../lib/io/progress.ts";
 
 await initBackend("wasm", { announce: false });
@@ -133,4 +138,26 @@ Deno.test("trainExecutor trains, evaluates and resumes", {
   assertAlmostEquals(second.metrics.psnr, m.psnr, 1e-9);
   assertAlmostEquals(second.metrics.ssim, m.ssim, 1e-9);
   await Deno.remove(cacheDir, { recursive: true });
+});
+
+Deno.test("toUint8Images inverts imagesToTensor", async () => {
+  const data = new Uint8Array(4 * 3 * 3);
+  for (let i = 0; i < data.length; i++) data[i] = (i * 37) % 256;
+  data[0] = 0;
+  data[1] = 255;
+  const batch = imagesToTensor([{ width: 4, height: 3, data }, {
+    width: 4,
+    height: 3,
+    data: data.map((v) => 255 - v),
+  }]);
+  const [first, second] = await toUint8Images(batch);
+  batch.dispose();
+  for (let i = 0; i < data.length; i++) {
+    // Truncation may lose one level to float32 rounding of x / 127.5 - 1.
+    assert(data[i] - first[i] >= 0, `pixel ${i}: ${data[i]} became ${first[i]}`);
+    assert(data[i] - first[i] <= 1, `pixel ${i}: ${data[i]} became ${first[i]}`);
+  }
+  assertEquals(first[1], 255);
+  assertEquals(first[0], 0);
+  assert(Math.abs(second[1] - 0) <= 1, `second[1] ${second[1]}`);
 });

@@ -317,17 +317,15 @@ function decodeWithNoise(tokenizer: WetokTokenizer, codes: tf.Tensor4D, noise: R
   });
 }
 
-async function toUint8Images(batch: tf.Tensor4D): Promise<Uint8Array[]> {
+/** Converts a batch in [-1, 1] to one 8-bit image per item, truncating as the official evaluation does. */
+export async function toUint8Images(batch: tf.Tensor4D): Promise<Uint8Array[]> {
   const [n, h, w, c] = batch.shape;
   const values = await batch.data();
   const per = h * w * c;
   const out: Uint8Array[] = [];
   for (let k = 0; k < n; k++) {
-    const scaled = new Float32Array(per);
-    for (let i = 0; i < per; i++) {
-      scaled[i] = (Math.min(1, Math.max(-1, values[k * per + i])) + 1) * 127.5;
-    }
-    out.push(toUint8(scaled, "truncate"));
+    // toUint8 maps [-1, 1] to [0, 255] itself (clamping, then truncating).
+    out.push(toUint8(values.subarray(k * per, (k + 1) * per), "truncate"));
   }
   return out;
 }
