@@ -154,6 +154,30 @@ function halfLogitGradient(
   });
 }
 
+/** Block length of {@link blockSum}. */
+const SUM_BLOCK = 64;
+
+/**
+ * Sums `x` `[G, n]` over its second axis in blocks of 64, level by level, so
+ * that each float32 addition combines terms of similar size. A plain `tf.sum`
+ * over 2^20 entropy terms lost 0.15% (0.017 nats) on the wasm backend
+ * (tfjs 4.22), because small terms were added one by one to a large total.
+ */
+function blockSum(x: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => {
+    let level: tf.Tensor2D = x;
+    while (level.shape[1] > SUM_BLOCK) {
+      const [groups, n] = level.shape;
+      const blocks = Math.ceil(n / SUM_BLOCK);
+      const padded = blocks * SUM_BLOCK === n
+        ? level
+        : tf.pad(level, [[0, 0], [0, blocks * SUM_BLOCK - n]]);
+      level = tf.sum(tf.reshape(padded, [groups, blocks, SUM_BLOCK]), 2) as tf.Tensor2D;
+    }
+    return tf.sum(level, 1) as tf.Tensor1D;
+  });
+}
+
 /**
  * Returns `sum + term`, kept out of the enclosing `tf.tidy` so it outlives a
  * chunk, and disposes the old `sum`; the chunk's tidy disposes `term`.
@@ -249,7 +273,7 @@ export function batchedCodeEntropies(
     let value: tf.Tensor = tf.zeros([groups]);
     forEachChunk(lowT, high, (pbar) => {
       const plogp = tf.where(tf.greater(pbar, 0), tf.mul(pbar, tf.log(pbar)), tf.zerosLike(pbar));
-      value = accumulate(value, tf.neg(tf.sum(plogp, [1, 2])));
+      value = accumulate(value, tf.neg(blockSum(tf.reshape(plogp, [groups, -1]) as tf.Tensor2D)));
     });
     tf.dispose([lowT, high]);
     // The running sum is kept out of the chunks' tidy scopes; return an unkept copy.

@@ -3,10 +3,15 @@
  * against the same float64 references as the cpu tests.
  */
 import { Rng, tf } from "../../lib/engine/mod.ts";
-import { CODEBOOK_ENTROPY_METHODS, entropyLoss } from "../../lib/entropy/mod.ts";
+import {
+  CODEBOOK_ENTROPY_METHODS,
+  entropyLoss,
+  exactCodebookEntropy,
+} from "../../lib/entropy/mod.ts";
 import {
   bitwiseEntropyRef,
   bruteForceCodebookEntropy,
+  codebookEntropyRef,
   consecutiveGroups,
   groupSumEntropyRef,
   perSampleEntropyRef,
@@ -36,6 +41,22 @@ Deno.test("entropyLoss on wasm matches references", async () => {
       assertClose(scalarValue(terms.codebookEntropy), expected[method], `wasm ${method} codebook`);
       assertClose(scalarValue(terms.loss), sample - expected[method], `wasm ${method} loss`);
     }
+    x.dispose();
+  } finally {
+    await useBackend("cpu");
+  }
+});
+
+Deno.test("exactCodebookEntropy on wasm sums accurately", async () => {
+  await useBackend("wasm");
+  try {
+    // 2^18 terms in one chunk: a plain float32 sum on wasm was 3e-3 nats off here.
+    const tokens = 32;
+    const bits = 18;
+    const data = new Rng(62).normalArray(tokens * bits, 0, 4);
+    const expected = codebookEntropyRef(matrix(data, tokens, bits));
+    const x = tf.tensor2d(data, [tokens, bits]);
+    assertClose(scalarValue(exactCodebookEntropy(x)), expected, "wasm exact, d = 18", 1e-4, 1e-5);
     x.dispose();
   } finally {
     await useBackend("cpu");
