@@ -73,10 +73,10 @@ function chunkRows(
  * tokens each (float32). Groups run one after another, so only the copies of
  * the logits grow with `groups`.
  *
- * Counts the half tables alive at the peak of the backward pass (`PA^T`, `PB`,
- * `PB^T`, the gradient of `PB^T`, one term and one sum of its size), twelve
- * `pbar`-sized and three gradient-sized buffers per chunk row, and sixteen
- * copies of the logits. Calibrated against `tf.profile` peaks of value and
+ * Counts the half tables alive at the peak of the backward pass: `PA^T`,
+ * `PB`, `PB^T`, the gradient of `PB^T`, and one term and one sum of its size.
+ * It adds twelve `pbar`-sized and three gradient-sized buffers per chunk row,
+ * and sixteen copies of the logits. Calibrated against `tf.profile` peaks of value and
  * gradient on the wasm and cpu backends (tfjs 4.22): 3% to 21% above them for
  * 64 to 4,096 tokens and 12 to 24 bits, up to twice them for tables under 1 MiB.
  */
