@@ -3,7 +3,8 @@
 
 Usage: notebooks_execute.py INPUT.ipynb OUTPUT.ipynb KERNEL_NAME CELL_TIMEOUT_S
 
-Exit status 0 when every cell ran, 1 when a cell failed (the error is printed),
+Exit status 0 when every cell ran, 1 when a cell failed or timed out or the
+kernel died (the error is printed, and the copy is written up to that cell),
 2 on bad arguments. The kernel's working directory is the notebook's folder,
 as in `jupyter nbconvert --execute`.
 
@@ -20,7 +21,12 @@ from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionComplete, CellExecutionError
+from nbclient.exceptions import (
+    CellExecutionComplete,
+    CellExecutionError,
+    CellTimeoutError,
+    DeadKernelError,
+)
 
 # Late outputs came at most 1.1 ms after `idle` in 60 runs of a cell that
 # displays a value, awaits a 20 ms timer, logs and returns a value (Deno 2.9.6,
@@ -73,13 +79,14 @@ def main(argv):
     failed = None
     try:
         client.execute()
-    except CellExecutionError as err:
+    except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
+        # The copy keeps the outputs up to the failure, so it is written either way.
         failed = err
     temporary = f"{target}.{os.getpid()}.tmp"
     nbformat.write(notebook, temporary)
     os.replace(temporary, target)
     if failed is not None:
-        print(str(failed), file=sys.stderr)
+        print(f"{type(failed).__name__}: {failed}", file=sys.stderr)
         return 1
     return 0
 

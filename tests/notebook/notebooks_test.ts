@@ -73,11 +73,12 @@ async function hasJupyter(): Promise<string | null> {
 async function runNotebooks(
   args: string[],
   outDir: string,
+  env: Record<string, string> = {},
 ): Promise<{ code: number; log: string }> {
   const result = await new Deno.Command("bash", {
     args: [join(ROOT, "bin/notebooks.sh"), ...args],
     cwd: ROOT,
-    env: { WETOK_NOTEBOOK_SCALE: "smoke", WETOK_NOTEBOOK_OUT: outDir },
+    env: { WETOK_NOTEBOOK_SCALE: "smoke", WETOK_NOTEBOOK_OUT: outDir, ...env },
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -275,6 +276,35 @@ Deno.test({
         kernelSpec.argv[0],
         Deno.execPath(),
         "the kernel must run the pinned Deno binary",
+      );
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "notebooks.sh fails on cell timeout",
+  ignore: jupyterMissing !== null,
+  fn: async () => {
+    const dir = await Deno.makeTempDir({ prefix: "wetok-notebooks-" });
+    try {
+      const notebook = join(dir, "slow.ipynb");
+      writeNotebook(notebook, ["await new Promise((resolve) => setTimeout(resolve, 20_000));"]);
+      const started = performance.now();
+      const { code, log } = await runNotebooks([notebook], join(dir, "out"), {
+        WETOK_NOTEBOOK_CELL_TIMEOUT: "2",
+      });
+      assertEquals(code, 1, `expected exit status 1:\n${log}`);
+      assertStringIncludes(log, "slow.ipynb: failed");
+      assertStringIncludes(log, "CellTimeoutError");
+      assert(
+        (await Deno.stat(join(dir, "out", "slow.ipynb"))).isFile,
+        "the executed copy must be written after a timeout",
+      );
+      assert(
+        performance.now() - started < 18_000,
+        "the runner waited for the cell instead of stopping it",
       );
     } finally {
       await Deno.remove(dir, { recursive: true });
