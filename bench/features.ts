@@ -10,7 +10,7 @@
  *
  * Usage: deno task bench:features [--backends wasm,cpu] [--images N] [--onnx PATH] [--fd-dims 768,2048]
  *   --images   images per timed run on wasm and ONNX (default 8); cpu uses 1
- *   --fd-dims  feature dimensions for the Frechet timing (default 768; 2048 takes ~100 s)
+ *   --fd-dims  feature dimensions for the Frechet timing (default 768; 2048 takes about 20 CPU s)
  */
 import process from "node:process";
 import { parseArgs } from "node:util";
