@@ -8,7 +8,7 @@
  * batch-norm statistics do not settle this (see {@link NsfwjsInputScaling}).
  *
  * The Frechet distance on these features is NOT the published FID, which
- * uses the pool3 features of TensorFlow's 2015 FID Inception; tables must
+ * uses the pool3 features of TensorFlow's 2015 FID Inception. Tables must
  * show it as "FD-InceptionV3-mixed5 (nsfwjs)".
  */
 import * as tfl from "@tensorflow/tfjs";
