@@ -106,23 +106,12 @@ export function frechetDistanceDetails(a: GaussianStats, b: GaussianStats): Frec
 
   const { columns, rank } = pivotedCholesky(a.cov, n);
   // projected[k] = S2 L_k (S2 is symmetric, so rows serve as columns).
-  const projected: Float64Array[] = columns.map((column) => {
-    const out = new Float64Array(n);
-    for (let r = 0; r < n; r++) {
-      const row = r * n;
-      let sum = 0;
-      for (let c = 0; c < n; c++) sum += b.cov[row + c] * column[c];
-      out[r] = sum;
-    }
-    return out;
-  });
+  const projected = multiplyColumns(b.cov, n, columns);
   const inner = new Float64Array(rank * rank);
   for (let i = 0; i < rank; i++) {
+    const u = columns[i];
     for (let j = i; j < rank; j++) {
-      let sum = 0;
-      const u = columns[i];
-      const v = projected[j];
-      for (let k = 0; k < n; k++) sum += u[k] * v[k];
+      const sum = dot(u, projected[j], n);
       inner[i * rank + j] = sum;
       inner[j * rank + i] = sum;
     }
@@ -192,4 +181,47 @@ export function pivotedCholesky(
 /** Returns the Frechet distance between two Gaussians (see {@link frechetDistanceDetails}). */
 export function frechetDistance(a: GaussianStats, b: GaussianStats): number {
   return frechetDistanceDetails(a, b).distance;
+}
+
+/** Returns `matrix * column` for each column, reading each matrix row once per four columns. */
+function multiplyColumns(matrix: Float64Array, n: number, columns: Float64Array[]): Float64Array[] {
+  const out = columns.map(() => new Float64Array(n));
+  let k = 0;
+  for (; k + 4 <= columns.length; k += 4) {
+    const [c0, c1, c2, c3] = [columns[k], columns[k + 1], columns[k + 2], columns[k + 3]];
+    for (let r = 0; r < n; r++) {
+      const row = r * n;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let c = 0; c < n; c++) {
+        const m = matrix[row + c];
+        s0 += m * c0[c];
+        s1 += m * c1[c];
+        s2 += m * c2[c];
+        s3 += m * c3[c];
+      }
+      out[k][r] = s0;
+      out[k + 1][r] = s1;
+      out[k + 2][r] = s2;
+      out[k + 3][r] = s3;
+    }
+  }
+  for (; k < columns.length; k++) {
+    for (let r = 0; r < n; r++) out[k][r] = dot(matrix.subarray(r * n, r * n + n), columns[k], n);
+  }
+  return out;
+}
+
+function dot(u: Float64Array, v: Float64Array, n: number): number {
+  let s0 = 0;
+  let s1 = 0;
+  let i = 0;
+  for (; i + 2 <= n; i += 2) {
+    s0 += u[i] * v[i];
+    s1 += u[i + 1] * v[i + 1];
+  }
+  if (i < n) s0 += u[i] * v[i];
+  return s0 + s1;
 }
