@@ -4,13 +4,16 @@
  * quantizer, decoder) and stage 2 (generative decoder plus discriminator).
  *
  * Each backend runs in its own child process, so that its resident memory is
- * measured alone. Per stage: one warm-up update, then `--steps` timed updates,
- * then one update under `tf.profile` for the peak tensor memory.
+ * measured alone. Per stage: one warm-up update, then the timed updates, then
+ * one update under `tf.profile` for the peak tensor memory (it also writes the
+ * stage-end checkpoint, outside the timed updates).
  *
- * Usage: deno task bench:train [--steps N] [--batch N] [--cpu-batch N] [--backends wasm,cpu,webgpu]
+ * Usage: deno task bench:train [--steps N] [--batch N] [--cpu-steps N] [--cpu-batch N]
+ *   [--backends wasm,cpu,webgpu]
  */
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
+import process from "node:process";
 import { hasWebGpuAdapter, initBackend, parseBackendName, type Rng, tf } from "../lib/engine/mod.ts";
 import { buildWetokComponents, namedTrainConfig, runStreams, type TrainData, Trainer } from "../lib/train/mod.ts";
 
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     steps: { type: "string", default: "3" },
     batch: { type: "string", default: "8" },
     "cpu-batch": { type: "string", default: "1" },
+    "cpu-steps": { type: "string", default: "1" },
     backends: { type: "string", default: "wasm,cpu,webgpu" },
     child: { type: "string" },
   },
@@ -31,6 +35,8 @@ interface Row {
   batch: number;
   stage: number;
   secondsPerStep: number;
+  /** Process CPU time (user + system, all threads) per update; the better figure on a busy machine. */
+  cpuSecondsPerStep: number;
   imagesPerSecond: number;
   peakTensorMiB: number;
   rssMiB: number;
@@ -46,9 +52,8 @@ const noiseData: TrainData = {
 
 async function measure(backend: string, batch: number, steps: number): Promise<Row[]> {
   await initBackend(parseBackendName(backend), { announce: false });
-  // Per stage: warm-up, timed updates, the profiled update, and one more so that the
-  // stage-end checkpoint falls outside the measured updates.
-  const perStage = steps + 3;
+  // Per stage: warm-up, timed updates and the profiled update.
+  const perStage = steps + 2;
   const config = namedTrainConfig("small", {
     batchSize: batch,
     stage1: { steps: perStage },
@@ -64,8 +69,11 @@ async function measure(backend: string, batch: number, steps: number): Promise<R
     const start = (stage - 1) * perStage;
     await trainer.run(start + 1);
     const t0 = performance.now();
+    const cpuStart = process.cpuUsage();
     await trainer.run(start + 1 + steps);
     const seconds = (performance.now() - t0) / 1000 / steps;
+    const cpu = process.cpuUsage(cpuStart);
+    const cpuSeconds = (cpu.user + cpu.system) / 1e6 / steps;
     rss = Math.max(rss, Deno.memoryUsage().rss);
     const profile = await tf.profile(async () => {
       await trainer.run(start + 2 + steps);
@@ -76,11 +84,11 @@ async function measure(backend: string, batch: number, steps: number): Promise<R
       batch,
       stage,
       secondsPerStep: seconds,
+      cpuSecondsPerStep: cpuSeconds,
       imagesPerSecond: batch / seconds,
       peakTensorMiB: profile.peakBytes / MIB,
       rssMiB: rss / MIB,
     });
-    await trainer.run(start + perStage);
   }
   trainer.dispose();
   await Deno.remove(runDir, { recursive: true });
@@ -94,7 +102,6 @@ if (values.child !== undefined) {
   Deno.exit(0);
 }
 
-const steps = Number(values.steps);
 const rows: Row[] = [];
 const notes: string[] = [];
 for (const backend of values.backends.split(",").map((b) => b.trim())) {
@@ -103,6 +110,7 @@ for (const backend of values.backends.split(",").map((b) => b.trim())) {
     continue;
   }
   const batch = Number(backend === "cpu" ? values["cpu-batch"] : values.batch);
+  const steps = Number(backend === "cpu" ? values["cpu-steps"] : values.steps);
   console.error(`bench train: ${backend}, batch ${batch}, ${steps} timed updates per stage`);
   const output = await new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", fileURLToPath(import.meta.url), "--child", `${backend}:${batch}:${steps}`],
@@ -117,11 +125,12 @@ for (const backend of values.backends.split(",").map((b) => b.trim())) {
   rows.push(...(JSON.parse(text) as Row[]));
 }
 
-console.log("| backend | batch | stage | s/update | images/s | peak tensors (MiB) | peak RSS (MiB) |");
-console.log("|---|---|---|---|---|---|---|");
+console.log("| backend | batch | stage | wall s/update | CPU s/update | images/s (wall) | peak tensors (MiB) | peak RSS (MiB) |");
+console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   console.log(
-    `| ${r.backend} | ${r.batch} | ${r.stage} | ${r.secondsPerStep.toFixed(3)} | ${r.imagesPerSecond.toFixed(2)} | ` +
+    `| ${r.backend} | ${r.batch} | ${r.stage} | ${r.secondsPerStep.toFixed(3)} | ${r.cpuSecondsPerStep.toFixed(3)} | ` +
+      `${r.imagesPerSecond.toFixed(2)} | ` +
       `${r.peakTensorMiB.toFixed(1)} | ${r.rssMiB.toFixed(0)} |`,
   );
 }

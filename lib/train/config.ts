@@ -25,8 +25,11 @@ export interface LossWeights {
   reconstruction: number;
   /** Perceptual (LPIPS-VGG in the official code) weight (official 1.0); needs a feature network when > 0. */
   perceptual: number;
-  /** Non-saturating generator adversarial weight (official 0.1). */
-  generatorAdversarial: number;
+  /**
+   * Non-saturating generator adversarial weight (official 0.1), or "adaptive" for
+   * the VQGAN ratio of gradient norms at the decoder's last layer, times 0.8.
+   */
+  generatorAdversarial: number | "adaptive";
   /** LeCam regulariser weight in the discriminator loss (official 0.05). */
   lecam: number;
   /** Weights of the quantizer's loss terms by term name (official: commitment 0.25, entropy 0.1). */
@@ -233,8 +236,16 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   }
 
   const w = config.weights;
-  for (const key of ["reconstruction", "perceptual", "generatorAdversarial", "lecam"] as const) {
+  for (const key of ["reconstruction", "perceptual", "lecam"] as const) {
     requireNonNegative(w[key], `weights.${key}`);
+  }
+  if (w.generatorAdversarial !== "adaptive") {
+    const value = w.generatorAdversarial;
+    if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
+      throw new RangeError(
+        `invalid weights.generatorAdversarial ${describe(value)}: expected a finite number >= 0 or "adaptive"`,
+      );
+    }
   }
   if (!isRecord(w.quantizer)) {
     throw new RangeError(`invalid weights.quantizer ${describe(w.quantizer)}: expected an object of term weights`);

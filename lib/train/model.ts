@@ -50,6 +50,11 @@ export interface TrainableTokenizer {
   enableNoise(): void;
   /** True after {@link enableNoise}. */
   readonly noiseEnabled: boolean;
+  /**
+   * Kernel of the decoder's last layer, where the adaptive adversarial weight
+   * compares gradient norms; needed only with `weights.generatorAdversarial = "adaptive"`.
+   */
+  lastLayerWeight?(): tf.Variable;
 }
 
 /** Image discriminator for the adversarial losses. */

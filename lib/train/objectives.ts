@@ -31,6 +31,8 @@ export interface ObjectiveContext {
   discriminator: TrainableDiscriminator | null;
   losses: TrainLosses;
   weights: LossWeights;
+  /** Weight of the generator adversarial term when `weights.generatorAdversarial` is "adaptive". */
+  adaptiveAdversarialWeight?: number;
 }
 
 /**
@@ -49,7 +51,7 @@ export function stage1Objective(
   const quantized = tokenizer.quantize(latent);
   const output = tokenizer.decode(quantized.codes, null);
   const terms = imageTerms(context, images, output, adversarial);
-  const weighted: tf.Scalar[] = [weightedImageTotal(weights, terms)];
+  const weighted: tf.Scalar[] = [weightedImageTotal(context, terms)];
   for (const [name, value] of Object.entries(quantized.terms)) {
     const weight = weights.quantizer[name];
     if (weight === undefined) {
@@ -78,7 +80,7 @@ export function stage2Objective(
 ): GeneratorObjective {
   const output = context.tokenizer.decode(codes, noise);
   const terms = imageTerms(context, images, output, adversarial);
-  return { total: weightedImageTotal(context.weights, terms), terms, output };
+  return { total: weightedImageTotal(context, terms), terms, output };
 }
 
 /**
@@ -133,11 +135,27 @@ function imageTerms(
   return terms;
 }
 
-function weightedImageTotal(weights: LossWeights, terms: Record<string, tf.Scalar>): tf.Scalar {
+/**
+ * Returns the generator adversarial weight: the fixed one, or the adaptive one
+ * that the trainer computed for this update.
+ *
+ * @throws Error when the weight is "adaptive" and none was computed.
+ */
+export function adversarialWeight(context: ObjectiveContext): number {
+  const weight = context.weights.generatorAdversarial;
+  if (weight !== "adaptive") return weight;
+  if (context.adaptiveAdversarialWeight === undefined) {
+    throw new Error('weights.generatorAdversarial is "adaptive" but no adaptive weight was computed for this update');
+  }
+  return context.adaptiveAdversarialWeight;
+}
+
+function weightedImageTotal(context: ObjectiveContext, terms: Record<string, tf.Scalar>): tf.Scalar {
+  const weights = context.weights;
   let total = tf.mul(terms.reconstruction, weights.reconstruction) as tf.Scalar;
   if (terms.perceptual) total = tf.add(total, tf.mul(terms.perceptual, weights.perceptual));
   if (terms.generatorAdversarial) {
-    total = tf.add(total, tf.mul(terms.generatorAdversarial, weights.generatorAdversarial));
+    total = tf.add(total, tf.mul(terms.generatorAdversarial, adversarialWeight(context)));
   }
   return total;
 }

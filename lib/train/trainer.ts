@@ -18,6 +18,7 @@
 import { join } from "node:path";
 import { Rng, type RngState, tf } from "../engine/mod.ts";
 import { log } from "../io/log.ts";
+import { adaptiveGanWeightAt } from "../loss/mod.ts";
 import { Progress } from "../io/progress.ts";
 import { Adam, type AdamState } from "./adam.ts";
 import { type CheckpointData, type CheckpointTensor, latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
@@ -264,6 +265,11 @@ export class Trainer {
     const record: MetricsRecord = { step, stage };
     let output: tf.Tensor4D | null = null;
     try {
+      if (stageConfig.adversarial && config.weights.generatorAdversarial === "adaptive") {
+        context.adaptiveAdversarialWeight = await this.#adaptiveWeight(context, images, codes, noise);
+        record.adversarialWeight = context.adaptiveAdversarialWeight;
+      }
+
       // Generator.
       const learningRate = this.#generatorSchedule(stageConfig)(stageStep);
       let terms: Record<string, tf.Scalar> = {};
@@ -325,6 +331,42 @@ export class Trainer {
     } finally {
       tf.dispose([value, ...Object.values(terms), ...means, ...Object.values(grads)]);
     }
+  }
+
+  /**
+   * Computes the adaptive adversarial weight of this update from the gradient
+   * norms of the image losses and of the adversarial loss at the decoder's last
+   * layer. Each norm takes its own forward and backward pass over the same inputs.
+   */
+  async #adaptiveWeight(
+    context: ObjectiveContext,
+    images: tf.Tensor4D,
+    codes: tf.Tensor4D | null,
+    noise: tf.Tensor4D | null,
+  ): Promise<number> {
+    const { tokenizer, losses } = this.components;
+    if (tokenizer.lastLayerWeight === undefined) {
+      throw new Error(
+        'weights.generatorAdversarial is "adaptive", but the tokenizer does not expose lastLayerWeight(); ' +
+          "set a fixed weight such as 0.1",
+      );
+    }
+    const discriminator = this.components.discriminator!;
+    const decode = () =>
+      codes === null ? tokenizer.decode(tokenizer.quantize(tokenizer.encode(images)).codes, null) : tokenizer.decode(codes, noise);
+    const imageLoss = () => {
+      const output = decode();
+      let total = tf.mul(losses.reconstruction(images, output), context.weights.reconstruction) as tf.Scalar;
+      if (context.weights.perceptual > 0 && losses.perceptual !== null) {
+        total = tf.add(total, tf.mul(losses.perceptual(images, output), context.weights.perceptual));
+      }
+      return total;
+    };
+    const adversarialLoss = () => losses.generatorAdversarial(discriminator.logits(decode()));
+    const weight = adaptiveGanWeightAt(tokenizer.lastLayerWeight(), imageLoss, adversarialLoss);
+    const value = (await weight.data())[0];
+    weight.dispose();
+    return value;
   }
 
   /** Reads every term; the first NaN or infinite one stops the run before the update is applied. */

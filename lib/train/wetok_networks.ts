@@ -88,6 +88,10 @@ export class WetokTokenizer implements TrainableTokenizer {
     return this.#decoder.apply(codes, noise ?? "zero");
   }
 
+  lastLayerWeight(): tf.Variable {
+    return this.#decoder.lastLayerWeight();
+  }
+
   enableNoise(): void {
     const widened = widenToGenerative(this.#decoder);
     this.#decoder.store.dispose();

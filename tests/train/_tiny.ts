@@ -84,6 +84,10 @@ export class TinyTokenizer implements TrainableTokenizer {
     });
   }
 
+  lastLayerWeight(): tf.Variable {
+    return this.#decoder["decoder.conv_out.weight"];
+  }
+
   enableNoise(): void {
     if (this.noiseEnabled) throw new Error("noise is already enabled");
     const old = this.#decoder["decoder.conv_in.weight"];

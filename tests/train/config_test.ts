@@ -60,6 +60,8 @@ Deno.test("parseTrainConfig rejects invalid fields", () => {
     [{ adam: { epsilon: 0 } }, "invalid adam.epsilon 0"],
     [{ emaDecay: -0.1 }, "invalid emaDecay -0.1"],
     [{ weights: { lecam: -1 } }, "invalid weights.lecam -1"],
+    [{ weights: { generatorAdversarial: "auto" } }, 'invalid weights.generatorAdversarial "auto"'],
+    [{ weights: { generatorAdversarial: -0.1 } }, "invalid weights.generatorAdversarial -0.1"],
     [{ weights: { quantizer: { entropy: "x" } } }, 'invalid weights.quantizer.entropy "x"'],
     [{ stage1: { steps: 0 }, stage2: { steps: 0 } }, "both 0"],
     [{ stage1: { adversarial: "yes" } }, 'invalid stage1.adversarial "yes"'],

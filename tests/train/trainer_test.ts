@@ -1,11 +1,11 @@
-import { assert, assertEquals, assertGreater, assertRejects, assertStringIncludes } from "@std/assert";
+import { assert, assertAlmostEquals, assertEquals, assertGreater, assertRejects, assertStringIncludes } from "@std/assert";
 import { initBackend, tf } from "../../lib/engine/mod.ts";
 import { listCheckpoints } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/metrics_log.ts";
 import { discriminatorObjective, stage1Objective } from "../../lib/train/objectives.ts";
 import { ConfigMismatchError, NonFiniteLossError, runStreams, Trainer } from "../../lib/train/trainer.ts";
 import type { TrainData } from "../../lib/train/model.ts";
-import { syntheticData, tinyComponents } from "./_tiny.ts";
+import { syntheticData, tinyComponents, tinyLosses, TinyTokenizer } from "./_tiny.ts";
 import { tinyConfig } from "./_tiny_config.ts";
 
 await initBackend("cpu", { announce: false });
@@ -181,6 +181,44 @@ Deno.test("Trainer keeps the last checkpoints", async () => {
   const summary = await trainer.run();
   assertEquals(summary.step, 17);
   assertEquals((await listCheckpoints(dir)).map((c) => c.step), [15, 17]);
+  trainer.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("Trainer adaptive weight matches gradient ratio", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_adaptive_" });
+  const config = tinyConfig({ stage1: { steps: 1 }, stage2: { steps: 0 }, weights: { generatorAdversarial: "adaptive" } });
+
+  // Reference: 0.8 * ||d L1 / dW|| / (||d L_adv / dW|| + 1e-4) at the last layer W, before any update.
+  const reference = components(config.seed);
+  const tokenizer = reference.tokenizer as TinyTokenizer;
+  const images = syntheticData.sampleBatch(config.batchSize, config.cropSize, runStreams(config.seed).data);
+  const decode = () => tokenizer.decode(tokenizer.quantize(tokenizer.encode(images)).codes, null);
+  const last = tokenizer.lastLayerWeight();
+  const l1Grad = tf.variableGrads(() => tinyLosses.reconstruction(images, decode()), [last]).grads[last.name];
+  const advGrad = tf.variableGrads(
+    () => tinyLosses.generatorAdversarial(reference.discriminator!.logits(decode())),
+    [last],
+  ).grads[last.name];
+  const expected = 0.8 * tf.norm(l1Grad).dataSync()[0] / (tf.norm(advGrad).dataSync()[0] + 1e-4);
+
+  const trainer = await Trainer.create(config, components(config.seed), { runDir: dir });
+  const summary = await trainer.run();
+  const weight = summary.last!.adversarialWeight as number;
+  assertGreater(weight, 0);
+  assertAlmostEquals(weight, expected, expected * 1e-4);
+  trainer.dispose();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("Trainer adaptive weight needs last layer", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "train_adaptive_" });
+  const config = tinyConfig({ stage1: { steps: 1 }, stage2: { steps: 0 }, weights: { generatorAdversarial: "adaptive" } });
+  const parts = components(config.seed);
+  const tokenizer = parts.tokenizer as TinyTokenizer & { lastLayerWeight?: unknown };
+  Object.defineProperty(tokenizer, "lastLayerWeight", { value: undefined });
+  const trainer = await Trainer.create(config, parts, { runDir: dir });
+  await assertRejects(() => trainer.run(), Error, "does not expose lastLayerWeight()");
   trainer.dispose();
   await Deno.remove(dir, { recursive: true });
 });
