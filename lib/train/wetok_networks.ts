@@ -71,12 +71,10 @@ export class WetokTokenizer implements TrainableTokenizer {
   }
 
   quantize(latent: tf.Tensor4D): QuantizerOutput {
+    // The digits and the other loss tensors are left to the caller's tf.tidy (or
+    // tf.variableGrads) scope: the gradient tape may still reference them.
     const result = this.quantizer.quantize(latent, { training: true });
     const losses = result.losses!;
-    result.digits.dispose();
-    losses.total.dispose();
-    losses.perSampleEntropy.dispose();
-    losses.codebookEntropy.dispose();
     return {
       codes: result.codes,
       terms: { commitment: losses.commitment, entropy: losses.entropy, codebook: losses.codebook },

@@ -7,6 +7,7 @@ import {
   runStreams,
   stage1Objective,
   type TrainData,
+  Trainer,
 } from "../../lib/train/mod.ts";
 
 // The project's wasm training kernels were checked against the cpu backend where they are defined.
@@ -76,4 +77,23 @@ Deno.test("buildWetokComponents rejects bad crop size", () => {
     RangeError,
     "no perceptual feature network was given",
   );
+});
+
+Deno.test("Trainer updates leak no tensors", async () => {
+  const config = namedTrainConfig("small", {
+    batchSize: 2,
+    stage1: { steps: 3, adversarial: true },
+    stage2: { steps: 3 },
+    checkpointEvery: 1,
+  });
+  const runDir = await Deno.makeTempDir({ prefix: "train_leak_" });
+  const trainer = await Trainer.create(config, buildWetokComponents(config, runStreams(0), noiseData), { runDir });
+  for (const [first, second] of [[1, 2], [4, 5]]) {
+    await trainer.run(first);
+    const before = tf.memory().numTensors;
+    await trainer.run(second);
+    assertEquals(tf.memory().numTensors, before, `tensors leaked by update ${second}`);
+  }
+  trainer.dispose();
+  await Deno.remove(runDir, { recursive: true });
 });
