@@ -14,8 +14,20 @@
 import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import process from "node:process";
-import { hasWebGpuAdapter, initBackend, parseBackendName, type Rng, tf } from "../lib/engine/mod.ts";
-import { buildWetokComponents, namedTrainConfig, runStreams, type TrainData, Trainer } from "../lib/train/mod.ts";
+import {
+  hasWebGpuAdapter,
+  initBackend,
+  parseBackendName,
+  type Rng,
+  tf,
+} from "../lib/engine/mod.ts";
+import {
+  buildWetokComponents,
+  namedTrainConfig,
+  runStreams,
+  type TrainData,
+  Trainer,
+} from "../lib/train/mod.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -62,7 +74,10 @@ async function measure(backend: string, batch: number, steps: number): Promise<R
   });
   const runDir = await Deno.makeTempDir({ prefix: "bench_train_" });
   const components = buildWetokComponents(config, runStreams(config.seed), noiseData);
-  const trainer = await Trainer.create(config, components, { runDir, progressIntervalMs: 3_600_000 });
+  const trainer = await Trainer.create(config, components, {
+    runDir,
+    progressIntervalMs: 3_600_000,
+  });
   const rows: Row[] = [];
   let rss = Deno.memoryUsage().rss;
   for (const stage of [1, 2]) {
@@ -125,11 +140,15 @@ for (const backend of values.backends.split(",").map((b) => b.trim())) {
   rows.push(...(JSON.parse(text) as Row[]));
 }
 
-console.log("| backend | batch | stage | wall s/update | CPU s/update | images/s (wall) | peak tensors (MiB) | peak RSS (MiB) |");
+console.log(
+  "| backend | batch | stage | wall s/update | CPU s/update | images/s (wall) | peak tensors (MiB) | peak RSS (MiB) |",
+);
 console.log("|---|---:|---:|---:|---:|---:|---:|---:|");
 for (const r of rows) {
   console.log(
-    `| ${r.backend} | ${r.batch} | ${r.stage} | ${r.secondsPerStep.toFixed(3)} | ${r.cpuSecondsPerStep.toFixed(3)} | ` +
+    `| ${r.backend} | ${r.batch} | ${r.stage} | ${r.secondsPerStep.toFixed(3)} | ${
+      r.cpuSecondsPerStep.toFixed(3)
+    } | ` +
       `${r.imagesPerSecond.toFixed(2)} | ` +
       `${r.peakTensorMiB.toFixed(1)} | ${r.rssMiB.toFixed(0)} |`,
   );

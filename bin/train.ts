@@ -74,7 +74,9 @@ const shortSide = values["short-side"] === undefined
 await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")));
 const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ?? ".cache/wetok";
 const paths = await imagePaths(config.data, "train", cacheDir);
-log.info(`train ${config.name}: ${paths.length} training images from ${config.data}, short side >= ${shortSide} px`);
+log.info(
+  `train ${config.name}: ${paths.length} training images from ${config.data}, short side >= ${shortSide} px`,
+);
 const data = await ImageCropData.fromFiles(paths, shortSide);
 const streams = runStreams(config.seed);
 const components = buildWetokComponents(config, streams, data);
@@ -88,7 +90,9 @@ async function readJson(path: string, flag: string): Promise<unknown> {
     text = await Deno.readTextFile(path);
   } catch (err) {
     throw new Error(
-      `${flag} ${path}: not a known config name and the file cannot be read (${(err as Error).message}); ` +
+      `${flag} ${path}: not a known config name and the file cannot be read (${
+        (err as Error).message
+      }); ` +
         `use one of ${Object.keys(TRAIN_CONFIGS).join(", ")} or a JSON file`,
     );
   }
@@ -105,6 +109,8 @@ function parseJson(text: string, origin: string): unknown {
 
 function positiveInteger(text: string, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} must be a positive integer, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`${flag} must be a positive integer, got "${text}"`);
+  }
   return value;
 }

@@ -101,7 +101,9 @@ export class Adam {
     for (const [name, grad] of Object.entries(grads)) {
       const variable = this.variables[name];
       if (variable === undefined) {
-        throw new RangeError(`Adam has no variable named "${name}"; pass only the variables it was built with`);
+        throw new RangeError(
+          `Adam has no variable named "${name}"; pass only the variables it was built with`,
+        );
       }
       if (grad != null && !tf.util.arraysEqual(grad.shape, variable.shape)) {
         throw new RangeError(
@@ -163,10 +165,16 @@ export class Adam {
     }
     this.#disposeMoments();
     for (const [name, values] of Object.entries(state.m)) {
-      this.#m.set(name, tf.tidy(() => tf.variable(tf.tensor(values, this.variables[name].shape), false)));
+      this.#m.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(values, this.variables[name].shape), false)),
+      );
     }
     for (const [name, values] of Object.entries(state.v)) {
-      this.#v.set(name, tf.tidy(() => tf.variable(tf.tensor(values, this.variables[name].shape), false)));
+      this.#v.set(
+        name,
+        tf.tidy(() => tf.variable(tf.tensor(values, this.variables[name].shape), false)),
+      );
     }
     this.#step = state.step;
   }

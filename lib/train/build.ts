@@ -57,7 +57,11 @@ export function buildWetokComponents(
  * Builds a sign quantizer over `dim` channels. The finite-value check is off
  * because the trainer checks every loss term itself and names the failing one.
  */
-export function buildQuantizer(kind: TrainConfig["quantizer"], dim: number, groups: number): Quantizer {
+export function buildQuantizer(
+  kind: TrainConfig["quantizer"],
+  dim: number,
+  groups: number,
+): Quantizer {
   switch (kind) {
     case "gq":
       return new GqQuantizer({ dim, groups, checkFinite: false });
@@ -78,18 +82,30 @@ export function buildQuantizer(kind: TrainConfig["quantizer"], dim: number, grou
  *
  * @throws Error when the corpus index is missing (it names the build command) or the folder has no images.
  */
-export async function imagePaths(data: string, split: "train" | "test", cacheDir: string): Promise<string[]> {
+export async function imagePaths(
+  data: string,
+  split: "train" | "test",
+  cacheDir: string,
+): Promise<string[]> {
   if ((CORPUS_SETS as readonly string[]).includes(data)) {
     const index = await loadCorpus(cacheDir, data as CorpusSet);
     const paths = index.photos.filter((p) => p.split === split).map((p) => p.file);
-    if (paths.length === 0) throw new Error(`corpus set ${data} in ${cacheDir} has no ${split} photos`);
+    if (paths.length === 0) {
+      throw new Error(`corpus set ${data} in ${cacheDir} has no ${split} photos`);
+    }
     return paths;
   }
-  if (split === "test") throw new Error(`data folder ${data} has no held-out split; use a corpus set`);
+  if (split === "test") {
+    throw new Error(`data folder ${data} has no held-out split; use a corpus set`);
+  }
   const paths: string[] = [];
   for await (const entry of Deno.readDir(data)) {
-    if (entry.isFile && /\.(png|jpe?g|webp|tiff?)$/i.test(entry.name)) paths.push(join(data, entry.name));
+    if (entry.isFile && /\.(png|jpe?g|webp|tiff?)$/i.test(entry.name)) {
+      paths.push(join(data, entry.name));
+    }
   }
-  if (paths.length === 0) throw new Error(`data folder ${data} contains no PNG, JPEG, WebP or TIFF images`);
+  if (paths.length === 0) {
+    throw new Error(`data folder ${data} contains no PNG, JPEG, WebP or TIFF images`);
+  }
   return paths.sort();
 }

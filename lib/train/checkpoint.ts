@@ -73,7 +73,13 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
     entries.push({ key, dtype, shape: [...tensor.shape], offset, size });
     offset += size * 4;
   }
-  const header: Header = { format: MAGIC, step: data.step, config: data.config, meta: data.meta, tensors: entries };
+  const header: Header = {
+    format: MAGIC,
+    step: data.step,
+    config: data.config,
+    meta: data.meta,
+    tensors: entries,
+  };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align4(12 + headerBytes.length);
   const bytes = new Uint8Array(dataStart + offset);
@@ -82,7 +88,10 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
   bytes.set(headerBytes, 12);
   for (const entry of entries) {
     const values = data.tensors[entry.key].values;
-    bytes.set(new Uint8Array(values.buffer, values.byteOffset, values.byteLength), dataStart + entry.offset);
+    bytes.set(
+      new Uint8Array(values.buffer, values.byteOffset, values.byteLength),
+      dataStart + entry.offset,
+    );
   }
   return bytes;
 }
@@ -101,18 +110,24 @@ export function decodeCheckpoint(bytes: Uint8Array, source = "checkpoint"): Chec
   if (12 + headerLength > bytes.length) {
     throw new Error(`${source} is truncated: its header needs ${headerLength} bytes`);
   }
-  const header = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as Header;
+  const header = JSON.parse(
+    new TextDecoder().decode(bytes.subarray(12, 12 + headerLength)),
+  ) as Header;
   const dataStart = align4(12 + headerLength);
   const tensors: Record<string, CheckpointTensor> = {};
   for (const entry of header.tensors) {
     const start = dataStart + entry.offset;
     const end = start + entry.size * 4;
     if (end > bytes.length) {
-      throw new Error(`${source} is truncated: tensor "${entry.key}" ends at byte ${end} of ${bytes.length}`);
+      throw new Error(
+        `${source} is truncated: tensor "${entry.key}" ends at byte ${end} of ${bytes.length}`,
+      );
     }
     // Copy, so that the arrays are aligned and independent of the file buffer.
     const copy = bytes.slice(start, end);
-    const values = entry.dtype === "int32" ? new Int32Array(copy.buffer) : new Float32Array(copy.buffer);
+    const values = entry.dtype === "int32"
+      ? new Int32Array(copy.buffer)
+      : new Float32Array(copy.buffer);
     tensors[entry.key] = { shape: entry.shape, values };
   }
   return { step: header.step, config: header.config, meta: header.meta, tensors };
@@ -144,7 +159,11 @@ export async function listCheckpoints(dir: string): Promise<CheckpointFile[]> {
  * most recent ones and any temporary files left by a killed write.
  * Returns the path written.
  */
-export async function saveCheckpoint(dir: string, data: CheckpointData, keep: number): Promise<string> {
+export async function saveCheckpoint(
+  dir: string,
+  data: CheckpointData,
+  keep: number,
+): Promise<string> {
   if (!Number.isInteger(keep) || keep < 1) {
     throw new RangeError(`keep must be an integer >= 1 (checkpoints to keep), got ${keep}`);
   }

@@ -78,7 +78,11 @@ export interface TrainConfig {
 export type QuantizerChoice = "gq" | "lfq" | "bsq";
 
 /** Fields that may change between a checkpoint and the run resuming it. */
-export const RESUMABLE_FIELDS: readonly string[] = ["checkpointEvery", "keepCheckpoints", "logEvery"];
+export const RESUMABLE_FIELDS: readonly string[] = [
+  "checkpointEvery",
+  "keepCheckpoints",
+  "logEvery",
+];
 
 /** Defaults of every config: the official WeTok hyperparameters where they are known. */
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -156,7 +160,9 @@ export function namedTrainConfig(name: string, overrides: unknown = {}): TrainCo
   const preset = TRAIN_CONFIGS[name];
   if (preset === undefined) {
     throw new RangeError(
-      `unknown training config "${name}": expected one of ${Object.keys(TRAIN_CONFIGS).join(", ")} ` +
+      `unknown training config "${name}": expected one of ${
+        Object.keys(TRAIN_CONFIGS).join(", ")
+      } ` +
         "or a path to a JSON file",
     );
   }
@@ -178,7 +184,9 @@ export function parseTrainConfig(value: unknown): TrainConfig {
   if (base !== undefined) {
     if (typeof base !== "string" || !(base in TRAIN_CONFIGS)) {
       throw new RangeError(
-        `invalid extends ${describe(base)}: expected one of ${Object.keys(TRAIN_CONFIGS).join(", ")}`,
+        `invalid extends ${describe(base)}: expected one of ${
+          Object.keys(TRAIN_CONFIGS).join(", ")
+        }`,
       );
     }
     start = mergeDeep(DEFAULT_TRAIN_CONFIG, TRAIN_CONFIGS[base], "");
@@ -220,7 +228,9 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   requireInteger(config.cropSize, "cropSize", 1);
   requireString(config.data, "data");
   if (!["gq", "lfq", "bsq"].includes(config.quantizer)) {
-    throw new RangeError(`invalid quantizer ${describe(config.quantizer)}: expected "gq", "lfq" or "bsq"`);
+    throw new RangeError(
+      `invalid quantizer ${describe(config.quantizer)}: expected "gq", "lfq" or "bsq"`,
+    );
   }
 
   for (const stage of ["stage1", "stage2"] as const) {
@@ -228,11 +238,15 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
     requireInteger(s.steps, `${stage}.steps`, 0);
     validateSchedule(s.schedule, `${stage}.schedule`);
     if (typeof s.adversarial !== "boolean") {
-      throw new RangeError(`invalid ${stage}.adversarial ${describe(s.adversarial)}: expected true or false`);
+      throw new RangeError(
+        `invalid ${stage}.adversarial ${describe(s.adversarial)}: expected true or false`,
+      );
     }
   }
   if (config.stage1.steps + config.stage2.steps === 0) {
-    throw new RangeError("stage1.steps and stage2.steps are both 0: set at least one to a positive integer");
+    throw new RangeError(
+      "stage1.steps and stage2.steps are both 0: set at least one to a positive integer",
+    );
   }
 
   const w = config.weights;
@@ -243,12 +257,16 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
     const value = w.generatorAdversarial;
     if (typeof value !== "number" || !Number.isFinite(value) || value < 0) {
       throw new RangeError(
-        `invalid weights.generatorAdversarial ${describe(value)}: expected a finite number >= 0 or "adaptive"`,
+        `invalid weights.generatorAdversarial ${
+          describe(value)
+        }: expected a finite number >= 0 or "adaptive"`,
       );
     }
   }
   if (!isRecord(w.quantizer)) {
-    throw new RangeError(`invalid weights.quantizer ${describe(w.quantizer)}: expected an object of term weights`);
+    throw new RangeError(
+      `invalid weights.quantizer ${describe(w.quantizer)}: expected an object of term weights`,
+    );
   }
   for (const [term, weight] of Object.entries(w.quantizer)) {
     requireNonNegative(weight as number, `weights.quantizer.${term}`);
@@ -261,7 +279,9 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
     }
   }
   if (typeof config.adam.epsilon !== "number" || !(config.adam.epsilon > 0)) {
-    throw new RangeError(`invalid adam.epsilon ${describe(config.adam.epsilon)}: expected a number > 0`);
+    throw new RangeError(
+      `invalid adam.epsilon ${describe(config.adam.epsilon)}: expected a number > 0`,
+    );
   }
 
   validateSchedule(config.discriminatorSchedule, "discriminatorSchedule");
@@ -337,7 +357,9 @@ function mergeDeep(base: unknown, override: unknown, path: string): unknown {
     const child = path ? `${path}.${key}` : key;
     if (!(key in base) && !open) {
       throw new RangeError(
-        `unknown config field "${child}": expected one of ${Object.keys(base).map((k) => (path ? `${path}.${k}` : k)).join(", ")}`,
+        `unknown config field "${child}": expected one of ${
+          Object.keys(base).map((k) => (path ? `${path}.${k}` : k)).join(", ")
+        }`,
       );
     }
     // A schedule of another kind replaces the old one instead of merging into it.

@@ -31,7 +31,9 @@ export class Ema {
    * @param decay weight of the old average per update, in [0, 1) (default 0.999).
    */
   constructor(variables: Record<string, tf.Variable>, decay = EMA_DECAY) {
-    if (!(decay >= 0 && decay < 1)) throw new RangeError(`EMA decay must be in [0, 1), got ${decay}`);
+    if (!(decay >= 0 && decay < 1)) {
+      throw new RangeError(`EMA decay must be in [0, 1), got ${decay}`);
+    }
     this.decay = decay;
     this.#variables = { ...variables };
     for (const [name, variable] of Object.entries(variables)) {
@@ -86,7 +88,9 @@ export class Ema {
   /** Returns a copy of the shadows for a checkpoint. */
   async getState(): Promise<EmaState> {
     const shadows: Record<string, Float32Array> = {};
-    for (const [name, shadow] of this.#shadows) shadows[name] = (await shadow.data()) as Float32Array;
+    for (const [name, shadow] of this.#shadows) {
+      shadows[name] = (await shadow.data()) as Float32Array;
+    }
     return { updates: this.#updates, shadows };
   }
 
@@ -102,7 +106,9 @@ export class Ema {
       const missing = expected.filter((name) => !(name in state.shadows));
       const extra = given.filter((name) => !(name in this.#variables));
       throw new RangeError(
-        `EMA state does not match the model: missing [${missing.join(", ")}], unknown [${extra.join(", ")}]`,
+        `EMA state does not match the model: missing [${missing.join(", ")}], unknown [${
+          extra.join(", ")
+        }]`,
       );
     }
     for (const [name, values] of Object.entries(state.shadows)) {

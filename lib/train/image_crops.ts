@@ -13,7 +13,9 @@ export class ImageCropData implements TrainData {
 
   /** @throws RangeError when the list is empty. */
   constructor(images: RgbFloatImage[]) {
-    if (images.length === 0) throw new RangeError("ImageCropData needs at least one image, got none");
+    if (images.length === 0) {
+      throw new RangeError("ImageCropData needs at least one image, got none");
+    }
     this.images = images;
   }
 
@@ -26,7 +28,9 @@ export class ImageCropData implements TrainData {
    */
   static async fromFiles(paths: string[], shortSide: number): Promise<ImageCropData> {
     const images: RgbFloatImage[] = [];
-    for (const path of paths) images.push(shrinkToShortSide(await decodeImageFloat(path), shortSide));
+    for (const path of paths) {
+      images.push(shrinkToShortSide(await decodeImageFloat(path), shortSide));
+    }
     return new ImageCropData(images);
   }
 
@@ -68,7 +72,9 @@ export class ImageCropData implements TrainData {
     const out = new Float32Array(this.images.length * size * size * 3);
     this.images.forEach((image, n) => {
       if (!Number.isInteger(size) || size < 1 || size > Math.min(image.width, image.height)) {
-        throw new RangeError(`centre crop ${size} is invalid for image ${n} of ${image.width}x${image.height} px`);
+        throw new RangeError(
+          `centre crop ${size} is invalid for image ${n} of ${image.width}x${image.height} px`,
+        );
       }
       const top = Math.floor((image.height - size) / 2);
       const left = Math.floor((image.width - size) / 2);

@@ -27,7 +27,9 @@ export class MetricsLog {
    */
   async truncate(lastStep: number | null): Promise<void> {
     this.close();
-    const kept = lastStep === null ? [] : (await readMetrics(this.path)).filter((r) => r.step <= lastStep);
+    const kept = lastStep === null
+      ? []
+      : (await readMetrics(this.path)).filter((r) => r.step <= lastStep);
     await atomicWrite(this.path, kept.map((r) => JSON.stringify(r) + "\n").join(""));
   }
 

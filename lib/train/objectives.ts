@@ -57,7 +57,9 @@ export function stage1Objective(
     if (weight === undefined) {
       throw new Error(
         `the quantizer returned a loss term "${name}" with no weight in weights.quantizer ` +
-          `(configured: ${Object.keys(weights.quantizer).join(", ") || "none"}); add its weight to the config`,
+          `(configured: ${
+            Object.keys(weights.quantizer).join(", ") || "none"
+          }); add its weight to the config`,
       );
     }
     terms[`quantizer.${name}`] = value;
@@ -130,7 +132,9 @@ function imageTerms(
     terms.perceptual = losses.perceptual(images, output);
   }
   if (adversarial) {
-    terms.generatorAdversarial = losses.generatorAdversarial(requireDiscriminator(context).logits(output));
+    terms.generatorAdversarial = losses.generatorAdversarial(
+      requireDiscriminator(context).logits(output),
+    );
   }
   return terms;
 }
@@ -145,12 +149,17 @@ export function adversarialWeight(context: ObjectiveContext): number {
   const weight = context.weights.generatorAdversarial;
   if (weight !== "adaptive") return weight;
   if (context.adaptiveAdversarialWeight === undefined) {
-    throw new Error('weights.generatorAdversarial is "adaptive" but no adaptive weight was computed for this update');
+    throw new Error(
+      'weights.generatorAdversarial is "adaptive" but no adaptive weight was computed for this update',
+    );
   }
   return context.adaptiveAdversarialWeight;
 }
 
-function weightedImageTotal(context: ObjectiveContext, terms: Record<string, tf.Scalar>): tf.Scalar {
+function weightedImageTotal(
+  context: ObjectiveContext,
+  terms: Record<string, tf.Scalar>,
+): tf.Scalar {
   const weights = context.weights;
   let total = tf.mul(terms.reconstruction, weights.reconstruction) as tf.Scalar;
   if (terms.perceptual) total = tf.add(total, tf.mul(terms.perceptual, weights.perceptual));

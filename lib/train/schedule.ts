@@ -48,7 +48,9 @@ export function warmupCosineSchedule(
   checkRate("learningRate", peak);
   checkRate("minLearningRate", minLearningRate);
   if (minLearningRate > peak) {
-    throw new RangeError(`minLearningRate ${minLearningRate} exceeds the peak learning rate ${peak}`);
+    throw new RangeError(
+      `minLearningRate ${minLearningRate} exceeds the peak learning rate ${peak}`,
+    );
   }
   if (!Number.isInteger(warmupSteps) || warmupSteps < 0) {
     throw new RangeError(`warmupSteps must be an integer >= 0, got ${warmupSteps}`);
@@ -95,6 +97,8 @@ function checkRate(name: string, value: number): void {
 
 function checkStep(step: number): void {
   if (!Number.isInteger(step) || step < 1) {
-    throw new RangeError(`schedule step must be an integer >= 1 (updates count from 1), got ${step}`);
+    throw new RangeError(
+      `schedule step must be an integer >= 1 (updates count from 1), got ${step}`,
+    );
   }
 }

@@ -21,12 +21,35 @@ import { log } from "../io/log.ts";
 import { adaptiveGanWeightAt } from "../loss/mod.ts";
 import { Progress } from "../io/progress.ts";
 import { Adam, type AdamState } from "./adam.ts";
-import { type CheckpointData, type CheckpointTensor, latestCheckpoint, loadCheckpoint, saveCheckpoint } from "./checkpoint.ts";
-import { differingFields, fieldValue, type StageConfig, type TrainConfig, validateTrainConfig } from "./config.ts";
+import {
+  type CheckpointData,
+  type CheckpointTensor,
+  latestCheckpoint,
+  loadCheckpoint,
+  saveCheckpoint,
+} from "./checkpoint.ts";
+import {
+  differingFields,
+  fieldValue,
+  type StageConfig,
+  type TrainConfig,
+  validateTrainConfig,
+} from "./config.ts";
 import { Ema, type EmaState } from "./ema.ts";
 import { MetricsLog, type MetricsRecord } from "./metrics_log.ts";
-import type { NamedVariables, TrainableDiscriminator, TrainableTokenizer, TrainData, TrainLosses } from "./model.ts";
-import { discriminatorObjective, type ObjectiveContext, stage1Objective, stage2Objective } from "./objectives.ts";
+import type {
+  NamedVariables,
+  TrainableDiscriminator,
+  TrainableTokenizer,
+  TrainData,
+  TrainLosses,
+} from "./model.ts";
+import {
+  discriminatorObjective,
+  type ObjectiveContext,
+  stage1Objective,
+  stage2Objective,
+} from "./objectives.ts";
 import { type LearningRateSchedule, scheduleFromConfig } from "./schedule.ts";
 
 /** Initial value of the LeCam running means of the real and fake logits. */
@@ -65,7 +88,12 @@ export interface RunStreams {
 /** Returns the four independent streams of a run with seed `seed`. */
 export function runStreams(seed: number): RunStreams {
   const root = new Rng(seed);
-  return { init: root.fork(), discriminatorInit: root.fork(), data: root.fork(), noise: root.fork() };
+  return {
+    init: root.fork(),
+    discriminatorInit: root.fork(),
+    data: root.fork(),
+    noise: root.fork(),
+  };
 }
 
 /** Raised when a loss term is NaN or infinite; the weights are left as they were before that update. */
@@ -82,9 +110,18 @@ export class NonFiniteLossError extends Error {
 
 /** Raised when the run folder's checkpoint was written with another config. */
 export class ConfigMismatchError extends Error {
-  constructor(readonly path: string, readonly fields: string[], saved: TrainConfig, current: TrainConfig) {
+  constructor(
+    readonly path: string,
+    readonly fields: string[],
+    saved: TrainConfig,
+    current: TrainConfig,
+  ) {
     const details = fields
-      .map((f) => `${f}: checkpoint ${JSON.stringify(fieldValue(saved, f))}, config ${JSON.stringify(fieldValue(current, f))}`)
+      .map((f) =>
+        `${f}: checkpoint ${JSON.stringify(fieldValue(saved, f))}, config ${
+          JSON.stringify(fieldValue(current, f))
+        }`
+      )
       .join("; ");
     super(
       `checkpoint ${path} was written with a different config (${details}); use the same config ` +
@@ -138,11 +175,17 @@ export class Trainer {
    * @throws ConfigMismatchError when that checkpoint's config differs in a field
    *   other than the checkpoint and logging intervals.
    */
-  static async create(config: TrainConfig, components: TrainComponents, options: TrainerOptions): Promise<Trainer> {
+  static async create(
+    config: TrainConfig,
+    components: TrainComponents,
+    options: TrainerOptions,
+  ): Promise<Trainer> {
     validateTrainConfig(config);
     const adversarial = config.stage1.adversarial || config.stage2.adversarial;
     if (adversarial && components.discriminator === null) {
-      throw new Error(`config "${config.name}" has an adversarial stage but no discriminator was given`);
+      throw new Error(
+        `config "${config.name}" has an adversarial stage but no discriminator was given`,
+      );
     }
     await Deno.mkdir(options.runDir, { recursive: true });
     const trainer = new Trainer(config, components, options);
@@ -159,7 +202,9 @@ export class Trainer {
     } else {
       await trainer.#restore(found.path);
       await trainer.#metrics.truncate(trainer.#step);
-      log.info(`train ${config.name}: resumed from ${found.path} at step ${trainer.#step} (stage ${trainer.#stage})`);
+      log.info(
+        `train ${config.name}: resumed from ${found.path} at step ${trainer.#step} (stage ${trainer.#stage})`,
+      );
     }
     return trainer;
   }
@@ -194,13 +239,22 @@ export class Trainer {
     const end = Math.min(untilStep, this.totalSteps);
     const startStep = this.#step;
     const progress = new Progress(
-      { label: `train ${this.config.name}`, total: this.totalSteps, unit: "step", intervalMs: this.#progressIntervalMs },
+      {
+        label: `train ${this.config.name}`,
+        total: this.totalSteps,
+        unit: "step",
+        intervalMs: this.#progressIntervalMs,
+      },
       startStep,
     );
     const started = performance.now();
     let last: MetricsRecord | null = null;
 
-    log.info(`train ${this.config.name}: steps ${startStep + 1}..${end} of ${this.totalSteps} on ${tf.getBackend()}`);
+    log.info(
+      `train ${this.config.name}: steps ${
+        startStep + 1
+      }..${end} of ${this.totalSteps} on ${tf.getBackend()}`,
+    );
     try {
       while (this.#step < end) {
         if (this.#stage === 1 && this.#step >= this.config.stage1.steps) this.#enterStage2();
@@ -216,7 +270,11 @@ export class Trainer {
         progress.update(this.#step, `${imagesPerSecond.toFixed(1)} img/s, ${formatTerms(record)}`);
 
         if (this.#step % this.config.checkpointEvery === 0 || this.#isStageEnd(this.#step)) {
-          const path = await saveCheckpoint(this.runDir, await this.#checkpointData(), this.config.keepCheckpoints);
+          const path = await saveCheckpoint(
+            this.runDir,
+            await this.#checkpointData(),
+            this.config.keepCheckpoints,
+          );
           log.info(`train ${this.config.name}: checkpoint ${path}`);
         }
       }
@@ -230,7 +288,11 @@ export class Trainer {
     const seconds = (performance.now() - started) / 1000;
     const updates = this.#step - startStep;
     const imagesPerSecond = seconds > 0 ? (updates * this.config.batchSize) / seconds : 0;
-    log.info(`train ${this.config.name}: finished at step ${this.#step}, ${updates} updates, ${imagesPerSecond.toFixed(1)} img/s`);
+    log.info(
+      `train ${this.config.name}: finished at step ${this.#step}, ${updates} updates, ${
+        imagesPerSecond.toFixed(1)
+      } img/s`,
+    );
     return { step: this.#step, updates, imagesPerSecond, last };
   }
 
@@ -254,19 +316,30 @@ export class Trainer {
       losses: components.losses,
       weights: config.weights,
     };
-    const images = components.data.sampleBatch(config.batchSize, config.cropSize, this.#streams.data);
+    const images = components.data.sampleBatch(
+      config.batchSize,
+      config.cropSize,
+      this.#streams.data,
+    );
     let codes: tf.Tensor4D | null = null;
     let noise: tf.Tensor4D | null = null;
     if (stage === 2) {
       // Frozen encoder and quantizer: the codes are computed outside the gradient scope.
-      codes = tf.tidy(() => components.tokenizer.quantize(components.tokenizer.encode(images)).codes);
+      codes = tf.tidy(() =>
+        components.tokenizer.quantize(components.tokenizer.encode(images)).codes
+      );
       noise = this.#streams.noise.normalTensor(codes.shape) as tf.Tensor4D;
     }
     const record: MetricsRecord = { step, stage };
     let output: tf.Tensor4D | null = null;
     try {
       if (stageConfig.adversarial && config.weights.generatorAdversarial === "adaptive") {
-        context.adaptiveAdversarialWeight = await this.#adaptiveWeight(context, images, codes, noise);
+        context.adaptiveAdversarialWeight = await this.#adaptiveWeight(
+          context,
+          images,
+          codes,
+          noise,
+        );
         record.adversarialWeight = context.adaptiveAdversarialWeight;
       }
 
@@ -278,13 +351,18 @@ export class Trainer {
         const objective = stage === 1
           ? stage1Objective(context, images, stageConfig.adversarial)
           : stage2Objective(context, images, codes!, noise!, stageConfig.adversarial);
-        terms = Object.fromEntries(Object.entries(objective.terms).map(([k, v]) => [k, tf.keep(v)]));
+        terms = Object.fromEntries(
+          Object.entries(objective.terms).map(([k, v]) => [k, tf.keep(v)]),
+        );
         output = tf.keep(objective.output);
         return objective.total;
       }, generatorVariables);
       try {
         await this.#checkFinite(step, { ...terms, total: value }, record);
-        this.#generatorAdam.applyGradients(gradientsByName(this.#generatorAdam.variables, grads), learningRate);
+        this.#generatorAdam.applyGradients(
+          gradientsByName(this.#generatorAdam.variables, grads),
+          learningRate,
+        );
       } finally {
         tf.dispose([value, ...Object.values(terms), ...Object.values(grads)]);
       }
@@ -292,7 +370,9 @@ export class Trainer {
       this.#ema.update();
 
       // Discriminator.
-      if (stageConfig.adversarial) await this.#discriminatorUpdate(step, context, images, output!, record);
+      if (stageConfig.adversarial) {
+        await this.#discriminatorUpdate(step, context, images, output!, record);
+      }
     } finally {
       tf.dispose([images, codes, noise, output].filter((t) => t !== null) as tf.Tensor[]);
     }
@@ -313,7 +393,13 @@ export class Trainer {
     let terms: Record<string, tf.Scalar> = {};
     let means: tf.Scalar[] = [];
     const { value, grads } = tf.variableGrads(() => {
-      const objective = discriminatorObjective(context, images, fake, this.#lecam.real, this.#lecam.fake);
+      const objective = discriminatorObjective(
+        context,
+        images,
+        fake,
+        this.#lecam.real,
+        this.#lecam.fake,
+      );
       terms = Object.fromEntries(Object.entries(objective.terms).map(([k, v]) => [k, tf.keep(v)]));
       means = [tf.keep(objective.meanReal), tf.keep(objective.meanFake)];
       return objective.total;
@@ -353,12 +439,20 @@ export class Trainer {
     }
     const discriminator = this.components.discriminator!;
     const decode = () =>
-      codes === null ? tokenizer.decode(tokenizer.quantize(tokenizer.encode(images)).codes, null) : tokenizer.decode(codes, noise);
+      codes === null
+        ? tokenizer.decode(tokenizer.quantize(tokenizer.encode(images)).codes, null)
+        : tokenizer.decode(codes, noise);
     const imageLoss = () => {
       const output = decode();
-      let total = tf.mul(losses.reconstruction(images, output), context.weights.reconstruction) as tf.Scalar;
+      let total = tf.mul(
+        losses.reconstruction(images, output),
+        context.weights.reconstruction,
+      ) as tf.Scalar;
       if (context.weights.perceptual > 0 && losses.perceptual !== null) {
-        total = tf.add(total, tf.mul(losses.perceptual(images, output), context.weights.perceptual));
+        total = tf.add(
+          total,
+          tf.mul(losses.perceptual(images, output), context.weights.perceptual),
+        );
       }
       return total;
     };
@@ -370,7 +464,11 @@ export class Trainer {
   }
 
   /** Reads every term; the first NaN or infinite one stops the run before the update is applied. */
-  async #checkFinite(step: number, terms: Record<string, tf.Scalar>, record: MetricsRecord): Promise<void> {
+  async #checkFinite(
+    step: number,
+    terms: Record<string, tf.Scalar>,
+    record: MetricsRecord,
+  ): Promise<void> {
     const names = Object.keys(terms);
     const values = await Promise.all(names.map(async (name) => (await terms[name].data())[0]));
     names.forEach((name, i) => {
@@ -397,7 +495,11 @@ export class Trainer {
   #stageVariables(): NamedVariables {
     const tokenizer = this.components.tokenizer;
     if (this.#stage === 2) return tokenizer.parameters("decoder");
-    return { ...tokenizer.parameters("encoder"), ...tokenizer.parameters("quantizer"), ...tokenizer.parameters("decoder") };
+    return {
+      ...tokenizer.parameters("encoder"),
+      ...tokenizer.parameters("quantizer"),
+      ...tokenizer.parameters("decoder"),
+    };
   }
 
   /** Fresh generator Adam for the stage, and an EMA started from the current weights. */
@@ -406,14 +508,22 @@ export class Trainer {
     this.#ema?.dispose();
     this.#generatorAdam = new Adam(this.#stageVariables(), this.config.adam);
     const tokenizer = this.components.tokenizer;
-    const all = { ...tokenizer.parameters("encoder"), ...tokenizer.parameters("quantizer"), ...tokenizer.parameters("decoder") };
+    const all = {
+      ...tokenizer.parameters("encoder"),
+      ...tokenizer.parameters("quantizer"),
+      ...tokenizer.parameters("decoder"),
+    };
     // NOTE: stage 2 restarts the EMA from the final stage-1 weights rather than the stage-1 averages,
     // so that evaluation encodes with the same frozen encoder the decoder is trained on.
     this.#ema = new Ema(all, this.config.emaDecay);
   }
 
   #enterStage2(): void {
-    log.info(`train ${this.config.name}: stage 2 from step ${this.#step + 1}: generative decoder, encoder and quantizer frozen`);
+    log.info(
+      `train ${this.config.name}: stage 2 from step ${
+        this.#step + 1
+      }: generative decoder, encoder and quantizer frozen`,
+    );
     this.components.tokenizer.enableNoise();
     this.#stage = 2;
     this.#startStageOptimizers();
@@ -432,13 +542,21 @@ export class Trainer {
       tensors[`ema/${name}`] = { shape: this.#ema.shadow(name).shape, values };
     }
     const adams: Record<string, number> = {};
-    for (const [label, adam] of [["generator", this.#generatorAdam], ["discriminator", this.#discriminatorAdam]] as const) {
+    for (
+      const [label, adam] of [["generator", this.#generatorAdam], [
+        "discriminator",
+        this.#discriminatorAdam,
+      ]] as const
+    ) {
       if (adam === null) continue;
       const state = await adam.getState();
       adams[label] = state.step;
       for (const [moment, store] of [["m", state.m], ["v", state.v]] as const) {
         for (const [name, values] of Object.entries(store)) {
-          tensors[`adam.${label}.${moment}/${name}`] = { shape: adam.variables[name].shape, values };
+          tensors[`adam.${label}.${moment}/${name}`] = {
+            shape: adam.variables[name].shape,
+            values,
+          };
         }
       }
     }
@@ -470,14 +588,21 @@ export class Trainer {
       emaUpdates: number;
     };
     this.#stage = meta.stage;
-    if (this.#stage === 2 && !this.components.tokenizer.noiseEnabled) this.components.tokenizer.enableNoise();
+    if (this.#stage === 2 && !this.components.tokenizer.noiseEnabled) {
+      this.components.tokenizer.enableNoise();
+    }
     this.#startStageOptimizers();
     restoreVariables(data, "model", this.components.tokenizer.stateVariables(), path);
     if (this.components.discriminator !== null) {
       restoreVariables(data, "discriminator", this.components.discriminator.stateVariables(), path);
     }
     this.#ema.setState(emaStateFrom(data, meta.emaUpdates));
-    for (const [label, adam] of [["generator", this.#generatorAdam], ["discriminator", this.#discriminatorAdam]] as const) {
+    for (
+      const [label, adam] of [["generator", this.#generatorAdam], [
+        "discriminator",
+        this.#discriminatorAdam,
+      ]] as const
+    ) {
       if (adam === null) continue;
       adam.setState(adamStateFrom(data, label, meta.adamSteps[label] ?? 0));
     }
@@ -488,13 +613,22 @@ export class Trainer {
   }
 }
 
-function gradientsByName(variables: Readonly<NamedVariables>, grads: tf.NamedTensorMap): Record<string, tf.Tensor | null> {
+function gradientsByName(
+  variables: Readonly<NamedVariables>,
+  grads: tf.NamedTensorMap,
+): Record<string, tf.Tensor | null> {
   const out: Record<string, tf.Tensor | null> = {};
-  for (const [name, variable] of Object.entries(variables)) out[name] = grads[variable.name] ?? null;
+  for (const [name, variable] of Object.entries(variables)) {
+    out[name] = grads[variable.name] ?? null;
+  }
   return out;
 }
 
-async function addVariables(tensors: Record<string, CheckpointTensor>, prefix: string, variables: NamedVariables): Promise<void> {
+async function addVariables(
+  tensors: Record<string, CheckpointTensor>,
+  prefix: string,
+  variables: NamedVariables,
+): Promise<void> {
   for (const [name, variable] of Object.entries(variables)) {
     const values = await variable.data();
     tensors[`${prefix}/${name}`] = {
@@ -504,11 +638,18 @@ async function addVariables(tensors: Record<string, CheckpointTensor>, prefix: s
   }
 }
 
-function restoreVariables(data: CheckpointData, prefix: string, variables: NamedVariables, path: string): void {
+function restoreVariables(
+  data: CheckpointData,
+  prefix: string,
+  variables: NamedVariables,
+  path: string,
+): void {
   for (const [name, variable] of Object.entries(variables)) {
     const stored = data.tensors[`${prefix}/${name}`];
     if (stored === undefined) {
-      throw new Error(`checkpoint ${path} has no tensor "${prefix}/${name}"; it was written by another model`);
+      throw new Error(
+        `checkpoint ${path} has no tensor "${prefix}/${name}"; it was written by another model`,
+      );
     }
     if (!tf.util.arraysEqual(stored.shape, variable.shape)) {
       throw new Error(
@@ -532,7 +673,9 @@ function adamStateFrom(data: CheckpointData, label: string, step: number): AdamS
   for (const moment of ["m", "v"] as const) {
     const prefix = `adam.${label}.${moment}/`;
     for (const [key, tensor] of Object.entries(data.tensors)) {
-      if (key.startsWith(prefix)) state[moment][key.slice(prefix.length)] = tensor.values as Float32Array;
+      if (key.startsWith(prefix)) {
+        state[moment][key.slice(prefix.length)] = tensor.values as Float32Array;
+      }
     }
   }
   return state;
@@ -540,7 +683,10 @@ function adamStateFrom(data: CheckpointData, label: string, step: number): AdamS
 
 function formatTerms(record: MetricsRecord): string {
   return Object.entries(record)
-    .filter(([key, value]) => typeof value === "number" && key !== "step" && key !== "stage" && !key.includes("LearningRate") && key !== "learningRate")
+    .filter(([key, value]) =>
+      typeof value === "number" && key !== "step" && key !== "stage" &&
+      !key.includes("LearningRate") && key !== "learningRate"
+    )
     .map(([key, value]) => `${key} ${(value as number).toPrecision(4)}`)
     .join(", ");
 }

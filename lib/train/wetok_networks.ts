@@ -12,7 +12,12 @@ import {
   widenToGenerative,
 } from "../nn/mod.ts";
 import type { Quantizer } from "../quantize/quantizer.ts";
-import type { NamedVariables, QuantizerOutput, TrainableDiscriminator, TrainableTokenizer } from "./model.ts";
+import type {
+  NamedVariables,
+  QuantizerOutput,
+  TrainableDiscriminator,
+  TrainableTokenizer,
+} from "./model.ts";
 
 /** Encoder, quantizer and decoder of `lib/nn` and `lib/quantize` as a {@link TrainableTokenizer}. */
 export class WetokTokenizer implements TrainableTokenizer {

@@ -15,7 +15,11 @@ const delayMs = Number(delayArg);
 await initBackend("cpu", { announce: false });
 const config = tinyConfig();
 const streams = runStreams(config.seed);
-const trainer = await Trainer.create(config, tinyComponents(streams.init, streams.discriminatorInit), { runDir });
+const trainer = await Trainer.create(
+  config,
+  tinyComponents(streams.init, streams.discriminatorInit),
+  { runDir },
+);
 while (trainer.step < trainer.totalSteps) {
   await trainer.run(trainer.step + 1);
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));

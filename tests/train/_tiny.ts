@@ -16,10 +16,12 @@ import type {
 import type { TrainComponents } from "../../lib/train/trainer.ts";
 
 // deno-lint-ignore no-explicit-any
-const signStraightThrough = tf.customGrad(((u: tf.Tensor) => {
-  const value = tf.where(tf.greater(u, 0), tf.onesLike(u), tf.onesLike(u).neg());
-  return { value, gradFunc: (dy: tf.Tensor) => dy };
-}) as any) as (u: tf.Tensor) => tf.Tensor;
+const signStraightThrough = tf.customGrad(
+  ((u: tf.Tensor) => {
+    const value = tf.where(tf.greater(u, 0), tf.onesLike(u), tf.onesLike(u).neg());
+    return { value, gradFunc: (dy: tf.Tensor) => dy };
+  }) as any,
+) as (u: tf.Tensor) => tf.Tensor;
 
 function he(rng: Rng, shape: number[], fanIn: number): tf.Variable {
   return tf.tidy(() => tf.variable(rng.normalTensor(shape, 0, Math.sqrt(2 / fanIn))));
@@ -61,7 +63,12 @@ export class TinyTokenizer implements TrainableTokenizer {
   encode(images: tf.Tensor4D): tf.Tensor4D {
     return tf.tidy(() => {
       const e = this.#encoder;
-      const h = tf.relu(tf.add(tf.conv2d(images, e["encoder.conv1.weight"] as tf.Tensor4D, 2, "same"), e["encoder.conv1.bias"]));
+      const h = tf.relu(
+        tf.add(
+          tf.conv2d(images, e["encoder.conv1.weight"] as tf.Tensor4D, 2, "same"),
+          e["encoder.conv1.bias"],
+        ),
+      );
       return tf.conv2d(h as tf.Tensor4D, e["encoder.conv2.weight"] as tf.Tensor4D, 1, "same");
     });
   }
@@ -78,8 +85,16 @@ export class TinyTokenizer implements TrainableTokenizer {
       const d = this.#decoder;
       let x: tf.Tensor4D = codes;
       if (this.noiseEnabled) x = tf.concat([codes, noise ?? tf.zerosLike(codes)], 3);
-      const h = tf.relu(tf.add(tf.conv2d(x, d["decoder.conv_in.weight"] as tf.Tensor4D, 1, "same"), d["decoder.conv_in.bias"]));
-      const y = tf.add(tf.conv2d(h as tf.Tensor4D, d["decoder.conv_out.weight"] as tf.Tensor4D, 1, "same"), d["decoder.conv_out.bias"]);
+      const h = tf.relu(
+        tf.add(
+          tf.conv2d(x, d["decoder.conv_in.weight"] as tf.Tensor4D, 1, "same"),
+          d["decoder.conv_in.bias"],
+        ),
+      );
+      const y = tf.add(
+        tf.conv2d(h as tf.Tensor4D, d["decoder.conv_out.weight"] as tf.Tensor4D, 1, "same"),
+        d["decoder.conv_out.bias"],
+      );
       return depthToSpace(y as tf.Tensor4D, 2);
     });
   }
@@ -91,7 +106,9 @@ export class TinyTokenizer implements TrainableTokenizer {
   enableNoise(): void {
     if (this.noiseEnabled) throw new Error("noise is already enabled");
     const old = this.#decoder["decoder.conv_in.weight"];
-    this.#decoder["decoder.conv_in.weight"] = tf.tidy(() => tf.variable(tf.concat([old, tf.zerosLike(old)], 2)));
+    this.#decoder["decoder.conv_in.weight"] = tf.tidy(() =>
+      tf.variable(tf.concat([old, tf.zerosLike(old)], 2))
+    );
     old.dispose();
     this.noiseEnabled = true;
   }
@@ -103,8 +120,12 @@ export class TinyDiscriminator implements TrainableDiscriminator {
 
   constructor(rng: Rng, hidden = 8) {
     this.#variables = {
-      "discriminator.conv1.weight": tf.tidy(() => tf.variable(rng.normalTensor([4, 4, 3, hidden], 0, 0.02))),
-      "discriminator.conv2.weight": tf.tidy(() => tf.variable(rng.normalTensor([4, 4, hidden, 1], 0, 0.02))),
+      "discriminator.conv1.weight": tf.tidy(() =>
+        tf.variable(rng.normalTensor([4, 4, 3, hidden], 0, 0.02))
+      ),
+      "discriminator.conv2.weight": tf.tidy(() =>
+        tf.variable(rng.normalTensor([4, 4, hidden, 1], 0, 0.02))
+      ),
       "discriminator.conv2.bias": tf.variable(tf.zeros([1])),
     };
   }
@@ -120,8 +141,14 @@ export class TinyDiscriminator implements TrainableDiscriminator {
   logits(images: tf.Tensor4D): tf.Tensor {
     return tf.tidy(() => {
       const v = this.#variables;
-      const h = tf.leakyRelu(tf.conv2d(images, v["discriminator.conv1.weight"] as tf.Tensor4D, 2, "same"), 0.2);
-      return tf.add(tf.conv2d(h as tf.Tensor4D, v["discriminator.conv2.weight"] as tf.Tensor4D, 1, "same"), v["discriminator.conv2.bias"]);
+      const h = tf.leakyRelu(
+        tf.conv2d(images, v["discriminator.conv1.weight"] as tf.Tensor4D, 2, "same"),
+        0.2,
+      );
+      return tf.add(
+        tf.conv2d(h as tf.Tensor4D, v["discriminator.conv2.weight"] as tf.Tensor4D, 1, "same"),
+        v["discriminator.conv2.bias"],
+      );
     });
   }
 }
@@ -146,7 +173,10 @@ export const syntheticData: TrainData = {
     const values = new Float32Array(batchSize * cropSize * cropSize * 3);
     let i = 0;
     for (let b = 0; b < batchSize; b++) {
-      const params = Array.from({ length: 3 }, () => [rng.uniform() * 3, rng.uniform() * 3, rng.uniform() * 6.3]);
+      const params = Array.from(
+        { length: 3 },
+        () => [rng.uniform() * 3, rng.uniform() * 3, rng.uniform() * 6.3],
+      );
       for (let y = 0; y < cropSize; y++) {
         for (let x = 0; x < cropSize; x++) {
           for (let c = 0; c < 3; c++) {

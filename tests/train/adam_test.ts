@@ -36,7 +36,11 @@ Deno.test("Adam first step moves by lr", () => {
   const grad = tf.tensor1d([0.3, -4, 1e-3]);
   adam.applyGradients({ w: grad }, 1e-2);
   const got = w.dataSync();
-  const expected = [1 - 1e-2 * 0.3 / (0.3 + 1e-8), -2 + 1e-2 * 4 / (4 + 1e-8), 0.5 - 1e-2 * 1e-3 / (1e-3 + 1e-8)];
+  const expected = [
+    1 - 1e-2 * 0.3 / (0.3 + 1e-8),
+    -2 + 1e-2 * 4 / (4 + 1e-8),
+    0.5 - 1e-2 * 1e-3 / (1e-3 + 1e-8),
+  ];
   for (let i = 0; i < 3; i++) assertAlmostEquals(got[i], expected[i], 1e-6);
   assertEquals(adam.step, 1);
   adam.dispose();

@@ -32,20 +32,35 @@ Deno.test("encodeCheckpoint round-trips bit-exactly", () => {
   for (const [key, tensor] of Object.entries(data.tensors)) {
     assertEquals(back.tensors[key].shape, tensor.shape);
     assertEquals(back.tensors[key].values.constructor, tensor.values.constructor);
-    assertEquals(new Uint8Array(back.tensors[key].values.buffer), new Uint8Array(tensor.values.buffer));
+    assertEquals(
+      new Uint8Array(back.tensors[key].values.buffer),
+      new Uint8Array(tensor.values.buffer),
+    );
   }
 });
 
 Deno.test("decodeCheckpoint rejects truncated bytes", () => {
   const bytes = encodeCheckpoint(sample(1));
-  assertThrows(() => decodeCheckpoint(bytes.subarray(0, bytes.length - 1), "c.wtk"), Error, "c.wtk is truncated");
-  assertThrows(() => decodeCheckpoint(new TextEncoder().encode("hello world!"), "c.wtk"), Error, "not a WeTok checkpoint");
+  assertThrows(
+    () => decodeCheckpoint(bytes.subarray(0, bytes.length - 1), "c.wtk"),
+    Error,
+    "c.wtk is truncated",
+  );
+  assertThrows(
+    () => decodeCheckpoint(new TextEncoder().encode("hello world!"), "c.wtk"),
+    Error,
+    "not a WeTok checkpoint",
+  );
 });
 
 Deno.test("encodeCheckpoint rejects shape mismatch", () => {
   const data = sample(1);
   data.tensors["model/a"].shape = [4];
-  assertThrows(() => encodeCheckpoint(data), RangeError, '"model/a" has shape [4] (4 values) but 6 values');
+  assertThrows(
+    () => encodeCheckpoint(data),
+    RangeError,
+    '"model/a" has shape [4] (4 values) but 6 values',
+  );
 });
 
 Deno.test("checkpointFileName pads the step", () => {
@@ -65,7 +80,11 @@ Deno.test("saveCheckpoint keeps the newest K", async () => {
   const latest = await latestCheckpoint(dir);
   assertEquals(latest?.step, 13);
   assertEquals((await loadCheckpoint(latest!.path)).meta, sample(13).meta);
-  await assertRejects(() => saveCheckpoint(dir, sample(14), 0), RangeError, "keep must be an integer >= 1");
+  await assertRejects(
+    () => saveCheckpoint(dir, sample(14), 0),
+    RangeError,
+    "keep must be an integer >= 1",
+  );
   await Deno.remove(dir, { recursive: true });
 });
 

@@ -43,9 +43,16 @@ Deno.test("parseTrainConfig merges over extends", () => {
 
 Deno.test("parseTrainConfig replaces schedule of another kind", () => {
   const config = parseTrainConfig({
-    stage1: { schedule: { kind: "warmup-cosine", learningRate: 1e-4, warmupSteps: 10, totalSteps: 100 } },
+    stage1: {
+      schedule: { kind: "warmup-cosine", learningRate: 1e-4, warmupSteps: 10, totalSteps: 100 },
+    },
   });
-  assertEquals(config.stage1.schedule, { kind: "warmup-cosine", learningRate: 1e-4, warmupSteps: 10, totalSteps: 100 });
+  assertEquals(config.stage1.schedule, {
+    kind: "warmup-cosine",
+    learningRate: 1e-4,
+    warmupSteps: 10,
+    totalSteps: 100,
+  });
 });
 
 Deno.test("parseTrainConfig rejects invalid fields", () => {
@@ -65,20 +72,33 @@ Deno.test("parseTrainConfig rejects invalid fields", () => {
     [{ weights: { quantizer: { entropy: "x" } } }, 'invalid weights.quantizer.entropy "x"'],
     [{ stage1: { steps: 0 }, stage2: { steps: 0 } }, "both 0"],
     [{ stage1: { adversarial: "yes" } }, 'invalid stage1.adversarial "yes"'],
-    [{ stage1: { schedule: { kind: "step", learningRate: 1 } } }, 'invalid stage1.schedule.kind "step"'],
     [
-      { stage1: { schedule: { kind: "warmup-cosine", learningRate: 1, warmupSteps: 10, totalSteps: 5 } } },
+      { stage1: { schedule: { kind: "step", learningRate: 1 } } },
+      'invalid stage1.schedule.kind "step"',
+    ],
+    [
+      {
+        stage1: {
+          schedule: { kind: "warmup-cosine", learningRate: 1, warmupSteps: 10, totalSteps: 5 },
+        },
+      },
       "invalid stage1.schedule.totalSteps 5: expected an integer >= 11",
     ],
     [{ quantizer: "vq" }, 'invalid quantizer "vq"'],
     [{ extends: "huge" }, 'invalid extends "huge"'],
     [{ name: "" }, 'invalid name ""'],
   ];
-  for (const [value, message] of cases) assertThrows(() => parseTrainConfig(value), RangeError, message);
+  for (const [value, message] of cases) {
+    assertThrows(() => parseTrainConfig(value), RangeError, message);
+  }
 });
 
 Deno.test("namedTrainConfig rejects unknown name", () => {
-  assertThrows(() => namedTrainConfig("cr9"), RangeError, 'unknown training config "cr9": expected one of cr24');
+  assertThrows(
+    () => namedTrainConfig("cr9"),
+    RangeError,
+    'unknown training config "cr9": expected one of cr24',
+  );
 });
 
 Deno.test("validateTrainConfig checks network names", () => {

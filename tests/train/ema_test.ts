@@ -27,9 +27,14 @@ Deno.test("Ema swaps averaged weights temporarily", async () => {
   const inside = await ema.withAveragedWeights(() => w.dataSync()[0]);
   assertEquals(inside, 3);
   assertEquals(w.dataSync()[0], 4);
-  await assertRejects(() => ema.withAveragedWeights(() => {
-    throw new Error("evaluation failed");
-  }), Error, "evaluation failed");
+  await assertRejects(
+    () =>
+      ema.withAveragedWeights(() => {
+        throw new Error("evaluation failed");
+      }),
+    Error,
+    "evaluation failed",
+  );
   assertEquals(w.dataSync()[0], 4);
   ema.dispose();
   w.dispose();

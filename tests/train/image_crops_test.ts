@@ -1,5 +1,5 @@
 import { assert, assertEquals, assertThrows } from "@std/assert";
-import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
+import { initBackend, Rng } from "../../lib/engine/mod.ts";
 import { ImageCropData, shrinkToShortSide } from "../../lib/train/image_crops.ts";
 
 await initBackend("cpu", { announce: false });
@@ -42,7 +42,11 @@ Deno.test("ImageCropData same seed gives same batch", () => {
 
 Deno.test("ImageCropData rejects oversized crop", () => {
   const data = new ImageCropData([ramp(30, 30), ramp(40, 10)]);
-  assertThrows(() => data.sampleBatch(1, 11, new Rng(0)), RangeError, "smallest image side (10 px)");
+  assertThrows(
+    () => data.sampleBatch(1, 11, new Rng(0)),
+    RangeError,
+    "smallest image side (10 px)",
+  );
   assertThrows(() => new ImageCropData([]), RangeError, "at least one image");
 });
 

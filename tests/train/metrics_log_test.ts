@@ -15,7 +15,10 @@ Deno.test("MetricsLog truncate drops later and torn lines", async () => {
   await log.truncate(2);
   await log.append({ step: 3, loss: 0.5 });
   log.close();
-  assertEquals(await readMetrics(path), [{ step: 1, loss: 0.1 }, { step: 2, loss: 0.2 }, { step: 3, loss: 0.5 }]);
+  assertEquals(await readMetrics(path), [{ step: 1, loss: 0.1 }, { step: 2, loss: 0.2 }, {
+    step: 3,
+    loss: 0.5,
+  }]);
   await Deno.remove(dir, { recursive: true });
 });
 

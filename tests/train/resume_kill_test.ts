@@ -4,7 +4,14 @@ import { listCheckpoints } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/metrics_log.ts";
 
 const CHILD = fileURLToPath(new URL("./_resume_child.ts", import.meta.url));
-const LOSS_KEYS = ["reconstruction", "quantizer.commitment", "generatorAdversarial", "discriminator.hinge", "discriminator.lecam", "total"];
+const LOSS_KEYS = [
+  "reconstruction",
+  "quantizer.commitment",
+  "generatorAdversarial",
+  "discriminator.hinge",
+  "discriminator.lecam",
+  "total",
+];
 
 function spawnChild(runDir: string, delayMs: number): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
@@ -15,7 +22,11 @@ function spawnChild(runDir: string, delayMs: number): Deno.ChildProcess {
 }
 
 /** Waits until the run folder contains a checkpoint at or after `step`. */
-async function waitForCheckpoint(runDir: string, step: number, child: Deno.ChildProcess): Promise<void> {
+async function waitForCheckpoint(
+  runDir: string,
+  step: number,
+  child: Deno.ChildProcess,
+): Promise<void> {
   let exited = false;
   child.status.then(() => (exited = true));
   for (;;) {
@@ -51,7 +62,9 @@ Deno.test("Trainer resumes after SIGKILL with equal losses", async () => {
   const got = await readMetrics(`${killed}/metrics.jsonl`);
   assertEquals(got.map((r) => r.step), expected.map((r) => r.step));
   for (let i = 0; i < expected.length; i++) {
-    for (const key of LOSS_KEYS) assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
+    for (const key of LOSS_KEYS) {
+      assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
+    }
   }
   await Deno.remove(whole, { recursive: true });
   await Deno.remove(killed, { recursive: true });

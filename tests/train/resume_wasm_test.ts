@@ -7,7 +7,14 @@ import { tinyConfig } from "./_tiny_config.ts";
 
 await initBackend("wasm", { announce: false });
 
-const LOSS_KEYS = ["reconstruction", "quantizer.commitment", "generatorAdversarial", "discriminator.hinge", "discriminator.lecam", "total"];
+const LOSS_KEYS = [
+  "reconstruction",
+  "quantizer.commitment",
+  "generatorAdversarial",
+  "discriminator.hinge",
+  "discriminator.lecam",
+  "total",
+];
 
 function components(seed: number) {
   const streams = runStreams(seed);
@@ -31,7 +38,9 @@ Deno.test("Trainer resume on wasm repeats losses", async () => {
   const got = await readMetrics(`${parts}/metrics.jsonl`);
   assertEquals(got.length, expected.length);
   for (let i = 0; i < expected.length; i++) {
-    for (const key of LOSS_KEYS) assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
+    for (const key of LOSS_KEYS) {
+      assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
+    }
   }
   await Deno.remove(whole, { recursive: true });
   await Deno.remove(parts, { recursive: true });

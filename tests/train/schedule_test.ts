@@ -13,7 +13,8 @@ Deno.test("constantSchedule returns the rate", () => {
 Deno.test("warmupCosineSchedule matches closed form", () => {
   const peak = 1e-3;
   const lr = warmupCosineSchedule(peak, 10, 110, 1e-5);
-  const cosine = (t: number) => 1e-5 + (peak - 1e-5) * 0.5 * (1 + Math.cos((Math.PI * (t - 10)) / 100));
+  const cosine = (t: number) =>
+    1e-5 + (peak - 1e-5) * 0.5 * (1 + Math.cos((Math.PI * (t - 10)) / 100));
   const cases: [number, number][] = [
     [1, peak / 10],
     [5, peak / 2],
@@ -25,7 +26,9 @@ Deno.test("warmupCosineSchedule matches closed form", () => {
     [110, 1e-5],
     [500, 1e-5],
   ];
-  for (const [step, expected] of cases) assertAlmostEquals(lr(step), expected, 1e-15, `step ${step}`);
+  for (const [step, expected] of cases) {
+    assertAlmostEquals(lr(step), expected, 1e-15, `step ${step}`);
+  }
 });
 
 Deno.test("warmupCosineSchedule without warm-up starts at peak", () => {
@@ -40,7 +43,11 @@ Deno.test("schedules reject step zero", () => {
 });
 
 Deno.test("warmupCosineSchedule rejects bad bounds", () => {
-  assertThrows(() => warmupCosineSchedule(1e-4, 10, 10), RangeError, "greater than warmupSteps (10)");
+  assertThrows(
+    () => warmupCosineSchedule(1e-4, 10, 10),
+    RangeError,
+    "greater than warmupSteps (10)",
+  );
   assertThrows(() => warmupCosineSchedule(1e-4, -1, 10), RangeError, "warmupSteps must be");
   assertThrows(() => warmupCosineSchedule(1e-4, 1, 10, 1e-3), RangeError, "exceeds the peak");
   assertThrows(() => constantSchedule(-1), RangeError, "learningRate must be");
@@ -48,7 +55,12 @@ Deno.test("warmupCosineSchedule rejects bad bounds", () => {
 
 Deno.test("scheduleFromConfig builds both kinds", () => {
   assertEquals(scheduleFromConfig({ kind: "constant", learningRate: 3e-4 })(7), 3e-4);
-  const lr = scheduleFromConfig({ kind: "warmup-cosine", learningRate: 1, warmupSteps: 4, totalSteps: 8 });
+  const lr = scheduleFromConfig({
+    kind: "warmup-cosine",
+    learningRate: 1,
+    warmupSteps: 4,
+    totalSteps: 8,
+  });
   assertEquals(lr(2), 0.5);
   assertThrows(
     () => scheduleFromConfig({ kind: "step" } as never),

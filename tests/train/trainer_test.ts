@@ -1,16 +1,35 @@
-import { assert, assertAlmostEquals, assertEquals, assertGreater, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertGreater,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { initBackend, tf } from "../../lib/engine/mod.ts";
 import { listCheckpoints } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/metrics_log.ts";
 import { discriminatorObjective, stage1Objective } from "../../lib/train/objectives.ts";
-import { ConfigMismatchError, NonFiniteLossError, runStreams, Trainer } from "../../lib/train/trainer.ts";
+import {
+  ConfigMismatchError,
+  NonFiniteLossError,
+  runStreams,
+  Trainer,
+} from "../../lib/train/trainer.ts";
 import type { TrainData } from "../../lib/train/model.ts";
 import { syntheticData, tinyComponents, tinyLosses, TinyTokenizer } from "./_tiny.ts";
 import { tinyConfig } from "./_tiny_config.ts";
 
 await initBackend("cpu", { announce: false });
 
-const LOSS_KEYS = ["reconstruction", "quantizer.commitment", "generatorAdversarial", "discriminator.hinge", "discriminator.lecam", "total"];
+const LOSS_KEYS = [
+  "reconstruction",
+  "quantizer.commitment",
+  "generatorAdversarial",
+  "discriminator.hinge",
+  "discriminator.lecam",
+  "total",
+];
 
 function components(seed: number) {
   const streams = runStreams(seed);
@@ -50,7 +69,11 @@ Deno.test("stage1Objective reaches every parameter", () => {
     Object.values(discriminator),
   );
   for (const [name, variable] of Object.entries(discriminator)) {
-    assertGreater(tf.max(tf.abs(d.grads[variable.name])).dataSync()[0], 0, `${name} has a zero gradient`);
+    assertGreater(
+      tf.max(tf.abs(d.grads[variable.name])).dataSync()[0],
+      0,
+      `${name} has a zero gradient`,
+    );
   }
 });
 
@@ -60,7 +83,10 @@ Deno.test("Trainer stage 2 freezes encoder and quantizer", async () => {
   const parts = components(config.seed);
   const trainer = await Trainer.create(config, parts, { runDir: dir });
   await trainer.run(3);
-  const frozen = { ...parts.tokenizer.parameters("encoder"), ...parts.tokenizer.parameters("quantizer") };
+  const frozen = {
+    ...parts.tokenizer.parameters("encoder"),
+    ...parts.tokenizer.parameters("quantizer"),
+  };
   const before = await snapshot(frozen);
   const decoderBefore = await snapshot(parts.tokenizer.parameters("decoder"));
   await trainer.run();
@@ -68,7 +94,8 @@ Deno.test("Trainer stage 2 freezes encoder and quantizer", async () => {
   assertEquals(await snapshot(frozen), before);
   const decoderAfter = await snapshot(parts.tokenizer.parameters("decoder"));
   assert(
-    JSON.stringify(decoderAfter["decoder.conv_out.weight"]) !== JSON.stringify(decoderBefore["decoder.conv_out.weight"]),
+    JSON.stringify(decoderAfter["decoder.conv_out.weight"]) !==
+      JSON.stringify(decoderBefore["decoder.conv_out.weight"]),
     "stage 2 did not update the decoder",
   );
   trainer.dispose();
@@ -86,7 +113,10 @@ Deno.test("Trainer stage 2 output depends on noise", async () => {
   const rng = runStreams(5).noise;
   const noiseA = rng.normalTensor(codes.shape) as tf.Tensor4D;
   const noiseB = rng.normalTensor(codes.shape) as tf.Tensor4D;
-  const gap = () => tf.max(tf.abs(tf.sub(parts.tokenizer.decode(codes, noiseA), parts.tokenizer.decode(codes, noiseB)))).dataSync()[0];
+  const gap = () =>
+    tf.max(
+      tf.abs(tf.sub(parts.tokenizer.decode(codes, noiseA), parts.tokenizer.decode(codes, noiseB))),
+    ).dataSync()[0];
   // One stage-2 update has moved the zero-initialised noise weights only slightly.
   const early = gap();
   await trainer.run();
@@ -116,7 +146,9 @@ Deno.test("Trainer resume reproduces the loss curve", async () => {
   const got = await readMetrics(`${parts}/metrics.jsonl`);
   assertEquals(got.length, 30);
   for (let i = 0; i < expected.length; i++) {
-    for (const key of LOSS_KEYS) assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
+    for (const key of LOSS_KEYS) {
+      assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
+    }
   }
   await Deno.remove(whole, { recursive: true });
   await Deno.remove(parts, { recursive: true });
@@ -170,7 +202,10 @@ Deno.test("Trainer rejects checkpoint of another config", async () => {
   );
   assertEquals(error.fields, ["batchSize", "stage1.schedule.learningRate"]);
   assertStringIncludes(error.message, "batchSize: checkpoint 4, config 2");
-  assertStringIncludes(error.message, "stage1.schedule.learningRate: checkpoint 0.003, config 0.01");
+  assertStringIncludes(
+    error.message,
+    "stage1.schedule.learningRate: checkpoint 0.003, config 0.01",
+  );
   await Deno.remove(dir, { recursive: true });
 });
 
@@ -187,15 +222,24 @@ Deno.test("Trainer keeps the last checkpoints", async () => {
 
 Deno.test("Trainer adaptive weight matches gradient ratio", async () => {
   const dir = await Deno.makeTempDir({ prefix: "train_adaptive_" });
-  const config = tinyConfig({ stage1: { steps: 1 }, stage2: { steps: 0 }, weights: { generatorAdversarial: "adaptive" } });
+  const config = tinyConfig({
+    stage1: { steps: 1 },
+    stage2: { steps: 0 },
+    weights: { generatorAdversarial: "adaptive" },
+  });
 
   // Reference: 0.8 * ||d L1 / dW|| / (||d L_adv / dW|| + 1e-4) at the last layer W, before any update.
   const reference = components(config.seed);
   const tokenizer = reference.tokenizer as TinyTokenizer;
-  const images = syntheticData.sampleBatch(config.batchSize, config.cropSize, runStreams(config.seed).data);
+  const images = syntheticData.sampleBatch(
+    config.batchSize,
+    config.cropSize,
+    runStreams(config.seed).data,
+  );
   const decode = () => tokenizer.decode(tokenizer.quantize(tokenizer.encode(images)).codes, null);
   const last = tokenizer.lastLayerWeight();
-  const l1Grad = tf.variableGrads(() => tinyLosses.reconstruction(images, decode()), [last]).grads[last.name];
+  const l1Grad =
+    tf.variableGrads(() => tinyLosses.reconstruction(images, decode()), [last]).grads[last.name];
   const advGrad = tf.variableGrads(
     () => tinyLosses.generatorAdversarial(reference.discriminator!.logits(decode())),
     [last],
@@ -213,7 +257,11 @@ Deno.test("Trainer adaptive weight matches gradient ratio", async () => {
 
 Deno.test("Trainer adaptive weight needs last layer", async () => {
   const dir = await Deno.makeTempDir({ prefix: "train_adaptive_" });
-  const config = tinyConfig({ stage1: { steps: 1 }, stage2: { steps: 0 }, weights: { generatorAdversarial: "adaptive" } });
+  const config = tinyConfig({
+    stage1: { steps: 1 },
+    stage2: { steps: 0 },
+    weights: { generatorAdversarial: "adaptive" },
+  });
   const parts = components(config.seed);
   const tokenizer = parts.tokenizer as TinyTokenizer & { lastLayerWeight?: unknown };
   Object.defineProperty(tokenizer, "lastLayerWeight", { value: undefined });

@@ -14,7 +14,8 @@ import {
 await initBackend("wasm", { announce: false });
 
 const noiseData: TrainData = {
-  sampleBatch: (batchSize, cropSize, rng) => rng.uniformTensor([batchSize, cropSize, cropSize, 3], -1, 1) as tf.Tensor4D,
+  sampleBatch: (batchSize, cropSize, rng) =>
+    rng.uniformTensor([batchSize, cropSize, cropSize, 3], -1, 1) as tf.Tensor4D,
 };
 
 Deno.test("stage1Objective reaches every WeTok parameter", () => {
@@ -45,7 +46,11 @@ Deno.test("stage1Objective reaches every WeTok parameter", () => {
     Object.values(discriminator),
   );
   for (const [name, variable] of Object.entries(discriminator)) {
-    assertGreater(tf.max(tf.abs(d.grads[variable.name])).dataSync()[0], 0, `${name} has a zero gradient`);
+    assertGreater(
+      tf.max(tf.abs(d.grads[variable.name])).dataSync()[0],
+      0,
+      `${name} has a zero gradient`,
+    );
   }
 });
 
@@ -59,18 +64,27 @@ Deno.test("WetokTokenizer enableNoise keeps outputs", () => {
   tokenizer.enableNoise();
   assert(tokenizer.noiseEnabled);
   assertEquals(Object.keys(tokenizer.parameters("decoder")), names);
-  assertEquals(tokenizer.parameters("decoder")["decoder.conv_in.weight"].shape[2], 2 * codes.shape[3]);
+  assertEquals(
+    tokenizer.parameters("decoder")["decoder.conv_in.weight"].shape[2],
+    2 * codes.shape[3],
+  );
   const noise = new Rng(4).normalTensor(codes.shape) as tf.Tensor4D;
   const after = tokenizer.decode(codes, noise).dataSync();
   let maxDiff = 0;
-  for (let i = 0; i < before.length; i++) maxDiff = Math.max(maxDiff, Math.abs(before[i] - after[i]));
+  for (let i = 0; i < before.length; i++) {
+    maxDiff = Math.max(maxDiff, Math.abs(before[i] - after[i]));
+  }
   assertEquals(maxDiff, 0);
   assertThrows(() => tokenizer.enableNoise(), Error, "already generative");
 });
 
 Deno.test("buildWetokComponents rejects bad crop size", () => {
   const config = namedTrainConfig("small", { cropSize: 36 });
-  assertThrows(() => buildWetokComponents(config, runStreams(0), noiseData), RangeError, "multiple of the downsampling factor 8");
+  assertThrows(
+    () => buildWetokComponents(config, runStreams(0), noiseData),
+    RangeError,
+    "multiple of the downsampling factor 8",
+  );
   const needsFeatures = namedTrainConfig("small", { weights: { perceptual: 1 } });
   assertThrows(
     () => buildWetokComponents(needsFeatures, runStreams(0), noiseData),
@@ -87,7 +101,11 @@ Deno.test("Trainer updates leak no tensors", async () => {
     checkpointEvery: 1,
   });
   const runDir = await Deno.makeTempDir({ prefix: "train_leak_" });
-  const trainer = await Trainer.create(config, buildWetokComponents(config, runStreams(0), noiseData), { runDir });
+  const trainer = await Trainer.create(
+    config,
+    buildWetokComponents(config, runStreams(0), noiseData),
+    { runDir },
+  );
   for (const [first, second] of [[1, 2], [4, 5]]) {
     await trainer.run(first);
     const before = tf.memory().numTensors;
