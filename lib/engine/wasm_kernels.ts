@@ -17,6 +17,7 @@
  * | `Slice`, `SplitV` | stock ones copy the whole input per call |
  * | `Tile` | stock one took 117 ms for an 8 MB output, 33x a broadcast multiply |
  * | `DepthToSpace` | stock one took 77 ms on [8, 64, 64, 64], 13x a rank-4 transpose |
+ * | `Identity` | stock one copies; this one shares the data, as `Reshape` does |
  * | `Transpose`, `Sum`, `Mean`, `Max`, `Min` | stock ones, called over merged axes; leading-axis sums as a matmul |
  *
  * NOTE: the depthwise conv gradients (`DepthwiseConv2dNativeBackpropFilter`
@@ -29,6 +30,7 @@ import { batchMatMulKernel } from "./kernels/batch_mat_mul.ts";
 import { conv2dBackpropFilterKernel } from "./kernels/conv2d_backprop_filter.ts";
 import { conv2dBackpropInputKernel } from "./kernels/conv2d_backprop_input.ts";
 import { depthToSpaceKernel } from "./kernels/depth_to_space.ts";
+import { identityKernel } from "./kernels/identity.ts";
 import { reductionKernel } from "./kernels/reduction.ts";
 import { sliceKernel } from "./kernels/slice.ts";
 import { splitVKernel } from "./kernels/split_v.ts";
@@ -46,6 +48,7 @@ export const PROJECT_WASM_KERNELS: readonly string[] = [
   tf.SplitV,
   tf.Tile,
   tf.DepthToSpace,
+  tf.Identity,
   tf.Transpose,
   tf.Sum,
   tf.Mean,
@@ -84,6 +87,7 @@ export function registerWasmKernels(): void {
     splitVKernel(stock(tf.SplitV)),
     tileKernel(stock(tf.Tile)),
     depthToSpaceKernel(stock(tf.DepthToSpace)),
+    identityKernel(stock(tf.Identity)),
     transposeKernel(stock(tf.Transpose)),
     reductionKernel(stock(tf.Sum)),
     reductionKernel(stock(tf.Mean)),

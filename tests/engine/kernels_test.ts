@@ -256,3 +256,16 @@ Deno.test("Sum and Mean over leading axes match cpu", async () => {
     }
   }
 });
+
+Deno.test("Identity shares data until both are disposed", async () => {
+  await initBackend("wasm", { announce: false });
+  const backend = tf.backend() as unknown as { numDataIds(): number };
+  const dataBefore = backend.numDataIds();
+  const x = tf.tensor([1, 2, 3, 4], [2, 2]);
+  const copy = tf.clone(x);
+  assertEquals(backend.numDataIds(), dataBefore + 1, "clone allocated new data");
+  x.dispose();
+  assertEquals(Array.from(await copy.data()), [1, 2, 3, 4]);
+  copy.dispose();
+  assertEquals(backend.numDataIds(), dataBefore, "data not freed after both disposals");
+});
