@@ -26,8 +26,8 @@ export function inputGradientByCol2Im(
 
   // Patch gradients, transposed: [kh*kw*C_in, N] = filter [kh*kw*C_in, C_out] x dy^T [C_out, N].
   // Entry (tap*C_in + c, n) is the gradient of the input value that filter tap `tap`,
-  // channel c read for output position n. Transposing dy, not the larger filter, keeps
-  // the product free of transposed operands.
+  // channel c read for output position n. The explicit transpose is of dy, which is
+  // small for these convs, and the product then needs no transpose flag.
   const positions = batchSize * outHeight * outWidth;
   const dyT = tf.transpose(tf.reshape(dy, [positions, outChannels]));
   const weights = tf.reshape(filter, [kh * kw * inChannels, outChannels]);
