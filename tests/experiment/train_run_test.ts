@@ -9,6 +9,7 @@ import {
   type TrainRunConfig,
 } from "../../lib/experiment/mod.ts";
 import {
+  emaDecayFor,
   toTrainConfig,
   toUint8Images,
   trainExecutor,
@@ -160,4 +161,11 @@ Deno.test("toUint8Images inverts imagesToTensor", async () => {
   assertEquals(first[1], 255);
   assertEquals(first[0], 0);
   assert(Math.abs(second[1] - 0) <= 1, `second[1] ${second[1]}`);
+});
+
+Deno.test("emaDecayFor forgets initial weights", () => {
+  assertEquals(emaDecayFor(250_000), 0.999);
+  assertAlmostEquals(emaDecayFor(300), 1 - 10 / 300, 1e-12);
+  assert(emaDecayFor(300) ** 300 < 1e-4, `initial weight ${emaDecayFor(300) ** 300}`);
+  assertEquals(emaDecayFor(3), 0.5);
 });

@@ -95,6 +95,7 @@ export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
     // No perceptual feature network ships with the project, so the perceptual weight is 0.
     weights: { ...DEFAULT_TRAIN_CONFIG.weights, perceptual: 0 },
     discriminatorSchedule: { kind: "constant", learningRate: run.schedule.learningRate },
+    emaDecay: emaDecayFor(run.stages.stage1Steps + run.stages.stage2Steps),
     // About ten checkpoints per run, at least 10 updates apart (the trainer also saves at each stage end).
     checkpointEvery: Math.max(
       10,
@@ -102,6 +103,16 @@ export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
     ),
     keepCheckpoints: 2,
   };
+}
+
+/**
+ * Returns the EMA decay for a run of `updates` updates: the official 0.999, or
+ * less for short runs so that the averaged weights forget the initial ones
+ * (weight `decay^updates` on them; 0.999 keeps 74% after 300 updates, while
+ * `1 - 10 / updates` keeps about e^-10).
+ */
+export function emaDecayFor(updates: number): number {
+  return Math.min(DEFAULT_TRAIN_CONFIG.emaDecay, Math.max(0.5, 1 - 10 / updates));
 }
 
 /** Latent channels of the network for a run's quantizer. */
