@@ -1,0 +1,162 @@
+/**
+ * Loading a {@link Tokenizer} from a checkpoint that `deno task train` wrote:
+ * the encoder and decoder weights (`model/<name>`) or their exponential moving
+ * averages (`ema/<name>`), with the network and quantizer of the run's config.
+ */
+import { Rng, tf } from "../engine/mod.ts";
+import { findConfig, shapesEqual } from "../nn/mod.ts";
+import { type CheckpointData, latestCheckpoint, loadCheckpoint } from "../train/checkpoint.ts";
+import { parseTrainConfig, type TrainConfig } from "../train/config.ts";
+import { Tokenizer, type TokenizerSpec } from "./tokenizer.ts";
+
+/** Which weights of a checkpoint to load: the EMA shadows (used for evaluation) or the trained values. */
+export type CheckpointWeights = "ema" | "raw";
+
+/** Where a tokenizer's weights came from, as stored in an exported bundle. */
+export interface TokenizerProvenance {
+  /** Path of the checkpoint file. */
+  checkpoint: string;
+  /** Updates completed when the checkpoint was written. */
+  step: number;
+  /** Training stage at that point (2: the generative decoder is trained). */
+  stage: 1 | 2;
+  /** Weights loaded. */
+  weights: CheckpointWeights;
+  /** EMA updates folded into the shadows since the stage started. */
+  emaUpdates: number | null;
+  /** TensorFlow.js backend of the training run. */
+  backend: string | null;
+  /** The run's training config. */
+  trainConfig: TrainConfig;
+}
+
+/** A tokenizer with the provenance of its weights. */
+export interface LoadedTokenizer {
+  tokenizer: Tokenizer;
+  provenance: TokenizerProvenance;
+}
+
+/** Options of {@link loadTokenizerFromCheckpoint}. */
+export interface CheckpointLoadOptions {
+  /** Weights to load (default "ema", as the released models and the evaluation use). */
+  weights?: CheckpointWeights;
+}
+
+/**
+ * Loads a tokenizer from a checkpoint file, or from the newest `ckpt-NNNNNNNN.wtk`
+ * of a run folder. A stage-2 checkpoint gives a generative decoder.
+ *
+ * @throws Error naming the path when it does not exist, contains no checkpoint,
+ *   or holds weights that do not match its config.
+ */
+export async function loadTokenizerFromCheckpoint(
+  path: string,
+  options: CheckpointLoadOptions = {},
+): Promise<LoadedTokenizer> {
+  const weights = options.weights ?? "ema";
+  if (weights !== "ema" && weights !== "raw") {
+    throw new RangeError(`invalid checkpoint weights "${weights}": use "ema" or "raw"`);
+  }
+  const file = await resolveCheckpointFile(path);
+  const data = await loadCheckpoint(file);
+  let trainConfig: TrainConfig;
+  try {
+    trainConfig = parseTrainConfig(data.config);
+  } catch (err) {
+    throw new Error(`checkpoint ${file} has an invalid training config: ${(err as Error).message}`);
+  }
+  const meta = data.meta as { stage?: 1 | 2; emaUpdates?: number; backend?: string };
+  const stage = meta.stage === 2 ? 2 : 1;
+  const network = findConfig(trainConfig.network);
+  const spec: TokenizerSpec = {
+    network: network.name,
+    architecture: network.tokenizer,
+    quantizer: trainConfig.quantizer,
+    groups: network.groups,
+    decoder: stage === 2 ? "generative" : "deterministic",
+  };
+  const tokenizer = new Tokenizer(spec, new Rng(0));
+  try {
+    assignCheckpointWeights(tokenizer, data, weights, file);
+  } catch (err) {
+    tokenizer.dispose();
+    throw err;
+  }
+  return {
+    tokenizer,
+    provenance: {
+      checkpoint: file,
+      step: data.step,
+      stage,
+      weights,
+      emaUpdates: meta.emaUpdates ?? null,
+      backend: meta.backend ?? null,
+      trainConfig,
+    },
+  };
+}
+
+async function resolveCheckpointFile(path: string): Promise<string> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(`checkpoint ${path} not found; give a run folder of "deno task train" or a ckpt-*.wtk file`);
+    }
+    throw err;
+  }
+  if (!info.isDirectory) return path;
+  const found = await latestCheckpoint(path);
+  if (found === null) {
+    throw new Error(
+      `no checkpoint found in ${path}: expected files named ckpt-NNNNNNNN.wtk, written by ` +
+        `"deno task train --run-dir ${path}"`,
+    );
+  }
+  return found.path;
+}
+
+/**
+ * Copies checkpoint tensors into the tokenizer's store. A trainable parameter
+ * is read from `ema/<name>` with `weights: "ema"`; buffers have no EMA and
+ * always come from `model/<name>`. Nothing is assigned unless every tensor is
+ * present with the right shape.
+ */
+function assignCheckpointWeights(
+  tokenizer: Tokenizer,
+  data: CheckpointData,
+  weights: CheckpointWeights,
+  file: string,
+): void {
+  const problems: string[] = [];
+  const chosen: [string, { shape: number[]; values: Float32Array | Int32Array }][] = [];
+  for (const entry of tokenizer.store.entries()) {
+    const key = weights === "ema" && entry.trainable ? `ema/${entry.name}` : `model/${entry.name}`;
+    const stored = data.tensors[key];
+    if (stored === undefined) {
+      problems.push(`missing "${key}"`);
+    } else if (!shapesEqual(stored.shape, entry.variable.shape)) {
+      problems.push(`"${key}" has shape [${stored.shape}], the network expects [${entry.variable.shape}]`);
+    } else {
+      chosen.push([entry.name, stored]);
+    }
+  }
+  const known = new Set(tokenizer.store.names());
+  for (const key of Object.keys(data.tensors)) {
+    const name = key.slice(key.indexOf("/") + 1);
+    if (key.startsWith("model/") && (name.startsWith("encoder.") || name.startsWith("decoder.")) && !known.has(name)) {
+      problems.push(`unexpected "${key}"`);
+    }
+  }
+  if (problems.length > 0) {
+    const listed = problems.slice(0, 6).join("; ");
+    throw new Error(
+      `checkpoint ${file} does not match its network "${tokenizer.spec.network}" ` +
+        `(${problems.length} problems: ${listed}${problems.length > 6 ? "; ..." : ""})`,
+    );
+  }
+  for (const [name, stored] of chosen) {
+    tf.tidy(() => tokenizer.store.assign(name, tf.tensor(stored.values, stored.shape, "float32")));
+  }
+}
