@@ -72,6 +72,7 @@ export function packGroupIndices(
       `packGroupIndices: got ${digits.length} digits, expected ${tokens} tokens x ${perToken} digits`,
     );
   }
+
   const groupSize = codeSpaceSize(radixOfGroup);
   const count = tokens * groups;
   const exact = groupSize <= TWO_POW_53;
@@ -79,6 +80,8 @@ export function packGroupIndices(
     ? new Float64Array(count)
     : new Array<bigint>(count);
   const bigRadices = radixOfGroup.map(BigInt);
+
+  // Mixed radix, first digit least significant: Horner's rule from the last digit.
   for (let i = 0; i < count; i++) {
     const base = i * width;
     if (exact) {
