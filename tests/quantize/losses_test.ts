@@ -330,3 +330,26 @@ Deno.test("quantizers train an upstream variable", async () => {
   tf.dispose([x, w]);
   quantizers.forEach((q) => q.trainableVariables().forEach((v) => v.dispose()));
 });
+
+Deno.test("sign quantizers finite for latents times 1e3", async () => {
+  await useBackend("cpu");
+  const quantizers = [
+    new LfqQuantizer({ dim: DIM }),
+    new GqQuantizer({ dim: DIM, groups: 2 }),
+    new GqQuantizer({ dim: DIM, groups: 3, entropyMethod: "group-pooled" }),
+    new BsqQuantizer({ dim: DIM, kappa: 1e3 }),
+  ];
+  const z = tf.tensor4d(new Rng(107).normalArray(TOKENS * DIM, 0, 1e3), SHAPE);
+  for (const quantizer of quantizers) {
+    const label = `${quantizer.kind} ${quantizer.groups} groups`;
+    const { value, grad } = tf.valueAndGrad((x: tf.Tensor) =>
+      quantizer.quantize(x as tf.Tensor4D, { training: true }).losses!.total
+    )(z);
+    assert(Number.isFinite(value.dataSync()[0]), `${label}: total ${value.dataSync()[0]}`);
+    const gradient = grad.dataSync();
+    const bad = gradient.findIndex((g) => !Number.isFinite(g));
+    assert(bad < 0, `${label}: gradient[${bad}] = ${gradient[bad]}`);
+    tf.dispose([value, grad]);
+  }
+  z.dispose();
+});
