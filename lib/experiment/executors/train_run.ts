@@ -242,7 +242,8 @@ async function evaluate(
   let decodeMs = 0;
   let spreadSum = 0;
   let spreadBatches = 0;
-  const roundPsnr: number[][] = [];
+  // Per-image PSNRs of every round, over all batches.
+  const roundPsnrs: number[][] = [];
   const identical = { count: 0 };
   const progress = context.progress(images.length, "img");
 
@@ -267,9 +268,14 @@ async function evaluate(
       spreadBatches++;
     }
     if ((run.eval.encodeDecodeRounds ?? 0) > 0) {
-      roundPsnr.push(
-        await encodeDecodeRounds(tokenizer, batch, run.eval.encodeDecodeRounds!, noise, identical),
+      const perRound = await encodeDecodeRounds(
+        tokenizer,
+        batch,
+        run.eval.encodeDecodeRounds!,
+        noise,
+        identical,
       );
+      perRound.forEach((values, r) => (roundPsnrs[r] = [...(roundPsnrs[r] ?? []), ...values]));
     }
     tf.dispose([batch, codes, output]);
     progress.update(Math.min(images.length, start + batchSize));
@@ -277,7 +283,7 @@ async function evaluate(
 
   const size = run.data.cropSize;
   const scalars: Record<string, number> = {
-    psnr: finiteMeanPsnr(originals, reconstructions, identical),
+    psnr: mean(finitePsnrs(originals, reconstructions, identical)),
     ssim: meanSsim(originals, reconstructions, { width: size, height: size, channels: 3 }, {
       window: "uniform7",
     }),
@@ -287,38 +293,35 @@ async function evaluate(
   if (run.eval.decodeTiming) scalars.decodeMs = decodeMs / images.length;
   if (spreadBatches > 0) scalars.noiseSpread = spreadSum / spreadBatches;
   let series: Record<string, number[]> | undefined;
-  if (roundPsnr.length > 0) {
-    // Average over batches, weighting each batch equally.
-    const rounds = roundPsnr[0].length;
-    const perRound = Array.from(
-      { length: rounds },
-      (_, r) => roundPsnr.reduce((a, s) => a + s[r], 0) / roundPsnr.length,
-    );
+  if (roundPsnrs.length > 0) {
+    // Mean over images (not batches), so a short last batch has no extra weight.
+    const perRound = roundPsnrs.map(mean);
+    const rounds = perRound.length;
     series = { psnrPerRound: perRound };
     scalars.finalPsnr = perRound[rounds - 1];
     if (rounds > 1) scalars.drift = Math.abs(perRound[rounds - 1] - perRound[rounds - 2]);
   }
+
   return { scalars, series, identicalPairs: identical.count };
 }
 
 /**
- * Returns the mean per-image PSNR (dB, 8-bit) over the pairs that differ.
- * Identical pairs have infinite PSNR, so they are counted in `identical` and
- * left out of the mean, which is NaN when every pair is identical.
+ * Returns the per-image PSNRs (dB, 8-bit) of the pairs that differ.
+ * Identical pairs have infinite PSNR, so they are counted in `identical` and left out.
  */
-function finiteMeanPsnr(a: Uint8Array[], b: Uint8Array[], identical: { count: number }): number {
-  let sum = 0;
-  let count = 0;
+function finitePsnrs(a: Uint8Array[], b: Uint8Array[], identical: { count: number }): number[] {
+  const values: number[] = [];
   for (let i = 0; i < a.length; i++) {
     const value = psnr(a[i], b[i], { dataRange: 255 });
-    if (Number.isFinite(value)) {
-      sum += value;
-      count++;
-    } else {
-      identical.count++;
-    }
+    if (Number.isFinite(value)) values.push(value);
+    else identical.count++;
   }
-  return count > 0 ? sum / count : NaN;
+  return values;
+}
+
+/** Returns the arithmetic mean, or NaN for an empty list. */
+function mean(values: readonly number[]): number {
+  return values.length > 0 ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
 }
 
 function decodeWithNoise(tokenizer: WetokTokenizer, codes: tf.Tensor4D, noise: Rng): tf.Tensor4D {
@@ -359,16 +362,16 @@ async function noiseSpread(
   return value;
 }
 
-/** PSNR (dB, 8-bit) against the original after each of `rounds` encode-decode rounds. */
+/** Per-image PSNRs (dB, 8-bit) against the original after each of `rounds` encode-decode rounds. */
 async function encodeDecodeRounds(
   tokenizer: WetokTokenizer,
   batch: tf.Tensor4D,
   rounds: number,
   noise: Rng,
   identical: { count: number },
-): Promise<number[]> {
+): Promise<number[][]> {
   const original = await toUint8Images(batch);
-  const result: number[] = [];
+  const result: number[][] = [];
   let current = batch.clone();
   for (let r = 0; r < rounds; r++) {
     const next = tf.tidy(() => {
@@ -378,7 +381,7 @@ async function encodeDecodeRounds(
     });
     current.dispose();
     current = next;
-    result.push(finiteMeanPsnr(original, await toUint8Images(current), identical));
+    result.push(finitePsnrs(original, await toUint8Images(current), identical));
   }
   current.dispose();
   return result;
