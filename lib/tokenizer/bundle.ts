@@ -49,7 +49,7 @@ export interface BundleConfig {
     tensors: number;
     parameters: number;
   };
-  /** Source checkpoint and training config; null for a tokenizer built in memory. */
+  /** Source checkpoint, training config and extra fields; null for a tokenizer built in memory. */
   provenance: (TokenizerProvenance & Record<string, unknown>) | null;
 }
 
@@ -58,15 +58,17 @@ export interface BundleConfig {
  * through an atomic write. config.json is written last, so an interrupted
  * export leaves a folder that {@link loadBundle} rejects.
  *
- * @param provenance where the weights came from; extra fields (such as a git commit) are kept.
+ * @param provenance where the weights came from, or null for a tokenizer built in memory.
+ * @param extra fields added to the provenance, such as the code version and the export time.
  * @returns the bundle's config.
  */
 export async function exportBundle(
   tokenizer: Tokenizer,
   dir: string,
-  provenance: (TokenizerProvenance & Record<string, unknown>) | null,
+  provenance: TokenizerProvenance | null,
+  extra: Record<string, unknown> = {},
 ): Promise<BundleConfig> {
-  const config = describeBundle(tokenizer, provenance);
+  const config = describeBundle(tokenizer, provenance === null ? null : { ...provenance, ...extra });
   await Deno.mkdir(dir, { recursive: true });
   await saveWeights(join(dir, BUNDLE_FILES.weights), tokenizer.store, {
     layout: "torch",
