@@ -66,11 +66,19 @@ try {
 } catch (err) {
   log.warn(`export: the bundle records no code version: ${errorMessage(err)}`);
 }
-log.info(`export: ${provenance.weights} weights of ${provenance.checkpoint} (step ${provenance.step}) to ${values.out}`);
+log.info(
+  `export: ${provenance.weights} weights of ${provenance.checkpoint} (step ${provenance.step}) to ${values.out}`,
+);
 const config = await exportBundle(tokenizer, values.out!, provenance, {
   code,
   exportedAt: new Date().toISOString(),
 });
 tokenizer.dispose();
 log.info(`export: done, ${config.weights.tensors} tensors, ${config.weights.parameters} values`);
-console.log(JSON.stringify({ bundle: values.out, config: join(values.out!, "config.json"), ...config.quantizer }));
+console.log(
+  JSON.stringify({
+    bundle: values.out,
+    config: join(values.out!, "config.json"),
+    ...config.quantizer,
+  }),
+);

@@ -8,7 +8,13 @@
 import { parseArgs } from "node:util";
 import { basename, extname, join } from "node:path";
 import { initBackend, parseBackendName, Rng } from "../lib/engine/mod.ts";
-import { decodeImage, evalTransform, imagesToTensor, type RgbImage, writePng } from "../lib/data/mod.ts";
+import {
+  decodeImage,
+  evalTransform,
+  imagesToTensor,
+  type RgbImage,
+  writePng,
+} from "../lib/data/mod.ts";
 import { atomicWriteJson } from "../lib/io/atomic_write.ts";
 import { errorMessage, log } from "../lib/io/log.ts";
 import { Progress } from "../lib/io/progress.ts";
@@ -82,7 +88,9 @@ if ((values.checkpoint === undefined) === (values.bundle === undefined)) {
   usageError("give exactly one of --checkpoint PATH and --bundle DIR");
 }
 if (values.weights !== undefined && values.checkpoint === undefined) {
-  usageError("--weights applies only to --checkpoint; a bundle holds one set of weights");
+  usageError(
+    "--weights applies only to --checkpoint, because a bundle contains one set of weights",
+  );
 }
 if (values.weights !== undefined && values.weights !== "ema" && values.weights !== "raw") {
   usageError(`invalid --weights "${values.weights}": use ema or raw`);
@@ -97,7 +105,9 @@ if (values.seed !== undefined && values.deterministic) {
 if (values.uint8 !== "round" && values.uint8 !== "truncate") {
   usageError(`invalid --uint8 "${values.uint8}": use round or truncate`);
 }
-const size = values["original-resolution"] ? null : positiveInteger(values.size ?? String(DEFAULT_SIZE), "--size");
+const size = values["original-resolution"]
+  ? null
+  : positiveInteger(values.size ?? String(DEFAULT_SIZE), "--size");
 const seed = values.seed === undefined ? null : integer(values.seed, "--seed");
 const conversion = values.uint8 as Uint8Conversion;
 
@@ -105,10 +115,16 @@ await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND
 const { tokenizer, source } = await openTokenizer();
 const f = tokenizer.downsamplingFactor;
 if (size !== null && size % f !== 0) {
-  usageError(`invalid --size ${size}: it must be a multiple of the downsampling factor ${f}, for example ${Math.max(1, Math.round(size / f)) * f}`);
+  usageError(
+    `invalid --size ${size}: it must be a multiple of the downsampling factor ${f}, for example ${
+      Math.max(1, Math.round(size / f)) * f
+    }`,
+  );
 }
 if (seed !== null && !tokenizer.decoder.generative) {
-  usageError("--seed needs a generative decoder, but this tokenizer was trained in stage 1 only; drop --seed");
+  usageError(
+    "--seed needs a generative decoder, but this tokenizer was trained in stage 1 only; drop --seed",
+  );
 }
 
 const outDir = values.out!;
@@ -132,8 +148,19 @@ for (const [n, file] of positionals.entries()) {
   }
   progress.update(n + 1);
 }
-await atomicWriteJson(join(outDir, "summary.json"), { tokenizer: source, size, seed, uint8: conversion, results, skipped });
-log.info(`tokenize: done, ${results.length} tokenized, ${skipped.length} skipped; summary in ${join(outDir, "summary.json")}`);
+await atomicWriteJson(join(outDir, "summary.json"), {
+  tokenizer: source,
+  size,
+  seed,
+  uint8: conversion,
+  results,
+  skipped,
+});
+log.info(
+  `tokenize: done, ${results.length} tokenized, ${skipped.length} skipped; summary in ${
+    join(outDir, "summary.json")
+  }`,
+);
 tokenizer.dispose();
 if (skipped.length > 0) {
   console.error(`skipped ${skipped.length} of ${positionals.length} images:`);
@@ -144,12 +171,18 @@ if (skipped.length > 0) {
 async function openTokenizer(): Promise<{ tokenizer: Tokenizer; source: string }> {
   try {
     if (values.bundle !== undefined) {
-      return { tokenizer: (await loadBundle(values.bundle)).tokenizer, source: `bundle ${values.bundle}` };
+      return {
+        tokenizer: (await loadBundle(values.bundle)).tokenizer,
+        source: `bundle ${values.bundle}`,
+      };
     }
     const weights = (values.weights ?? "ema") as "ema" | "raw";
     const loaded = await loadTokenizerFromCheckpoint(values.checkpoint!, { weights });
     const { checkpoint, step } = loaded.provenance;
-    return { tokenizer: loaded.tokenizer, source: `${weights} weights of ${checkpoint}, step ${step}` };
+    return {
+      tokenizer: loaded.tokenizer,
+      source: `${weights} weights of ${checkpoint}, step ${step}`,
+    };
   } catch (err) {
     console.error(`error: ${errorMessage(err)}`);
     Deno.exit(2);
@@ -188,17 +221,32 @@ async function tokenizeOne(file: string, name: string): Promise<Record<string, u
     input: size === null
       ? { mode: "original-resolution", width: input.width, height: input.height, padding }
       : { mode: "resize-centre-crop", width: size, height: size },
-    tokenizer: { source, network: tokenizer.spec.network, quantizer: tokenizer.spec.quantizer, downsamplingFactor: f },
+    tokenizer: {
+      source,
+      network: tokenizer.spec.network,
+      quantizer: tokenizer.spec.quantizer,
+      downsamplingFactor: f,
+    },
     decoding: seed === null ? { noise: "zero" } : { noise: "normal", seed },
     reconstruction: basename(pngPath),
     metrics: { ...metrics, uint8: conversion, ssimWindow: "uniform7" },
   });
   const [, h, w] = indices.shape;
-  const psnrText = Number.isFinite(metrics.psnr) ? `${metrics.psnr.toFixed(2)} dB` : "inf (identical)";
+  const psnrText = Number.isFinite(metrics.psnr)
+    ? `${metrics.psnr.toFixed(2)} dB`
+    : "inf (identical)";
   console.log(
-    `${file}: ${h}x${w}x${indices.groups} tokens, PSNR ${psnrText}, SSIM ${metrics.ssim.toFixed(4)} -> ${pngPath}`,
+    `${file}: ${h}x${w}x${indices.groups} tokens, PSNR ${psnrText}, SSIM ${
+      metrics.ssim.toFixed(4)
+    } -> ${pngPath}`,
   );
-  return { file, tokens: jsonPath, reconstruction: pngPath, shape: [1, h, w, indices.groups], ...metrics };
+  return {
+    file,
+    tokens: jsonPath,
+    reconstruction: pngPath,
+    shape: [1, h, w, indices.groups],
+    ...metrics,
+  };
 }
 
 /** Output name of an image: its file name without extension, with "-2", "-3", ... on repeats. */
@@ -212,12 +260,16 @@ function uniqueName(file: string): string {
 
 function positiveInteger(text: string, flag: string): number {
   const value = Number(text);
-  if (!Number.isInteger(value) || value < 1) usageError(`${flag} must be a positive integer, got "${text}"`);
+  if (!Number.isInteger(value) || value < 1) {
+    usageError(`${flag} must be a positive integer, got "${text}"`);
+  }
   return value;
 }
 
 function integer(text: string, flag: string): number {
   const value = Number(text);
-  if (text.trim() === "" || !Number.isInteger(value)) usageError(`${flag} must be an integer, got "${text}"`);
+  if (text.trim() === "" || !Number.isInteger(value)) {
+    usageError(`${flag} must be an integer, got "${text}"`);
+  }
   return value;
 }

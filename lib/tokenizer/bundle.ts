@@ -17,7 +17,11 @@ export const BUNDLE_FORMAT = "wetok-tokenizer-bundle";
 /** Version of the bundle layout written by {@link exportBundle}. */
 export const BUNDLE_VERSION = 1;
 /** File names inside a bundle folder. */
-export const BUNDLE_FILES = { config: "config.json", weights: "weights.safetensors", readme: "README.md" } as const;
+export const BUNDLE_FILES = {
+  config: "config.json",
+  weights: "weights.safetensors",
+  readme: "README.md",
+} as const;
 
 /** Contents of a bundle's config.json. */
 export interface BundleConfig {
@@ -68,7 +72,10 @@ export async function exportBundle(
   provenance: TokenizerProvenance | null,
   extra: Record<string, unknown> = {},
 ): Promise<BundleConfig> {
-  const config = describeBundle(tokenizer, provenance === null ? null : { ...provenance, ...extra });
+  const config = describeBundle(
+    tokenizer,
+    provenance === null ? null : { ...provenance, ...extra },
+  );
   await Deno.mkdir(dir, { recursive: true });
   await saveWeights(join(dir, BUNDLE_FILES.weights), tokenizer.store, {
     layout: "torch",
@@ -99,7 +106,8 @@ export function describeBundle(
       groups,
       bitsPerGroup: width,
       bitOrder: "lsb-first",
-      groupLayout: `group k holds latent channels [${width}k, ${width}(k+1)); index = sum_j 2^j bit_j ` +
+      groupLayout:
+        `group k holds latent channels [${width}k, ${width}(k+1)); index = sum_j 2^j bit_j ` +
         "with bit_j = 1 when channel j of the group is > 0",
     },
     compressionRatio: tokenizer.compressionRatio,
@@ -123,7 +131,9 @@ export function describeBundle(
  * @throws Error naming the folder when config.json is missing or of another
  *   format, or the weights do not match the architecture.
  */
-export async function loadBundle(dir: string): Promise<{ tokenizer: Tokenizer; config: BundleConfig }> {
+export async function loadBundle(
+  dir: string,
+): Promise<{ tokenizer: Tokenizer; config: BundleConfig }> {
   const configPath = join(dir, BUNDLE_FILES.config);
   let text: string;
   try {

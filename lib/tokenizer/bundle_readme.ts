@@ -5,15 +5,21 @@ import type { BundleConfig } from "./bundle.ts";
 export function bundleReadme(config: BundleConfig): string {
   const { spec, quantizer, weights, provenance } = config;
   const a = spec.architecture;
+  // BSQ projects the latent onto the unit sphere, so its codes are +-1/sqrt(d).
+  const code = spec.quantizer === "bsq" ? `1/sqrt(${a.zChannels})` : "1";
   const source = provenance === null
     ? "built in memory (no training checkpoint)"
-    : `${provenance.weights === "ema" ? "EMA" : "raw"} weights of checkpoint \`${provenance.checkpoint}\` ` +
+    : `${
+      provenance.weights === "ema" ? "EMA" : "raw"
+    } weights of checkpoint \`${provenance.checkpoint}\` ` +
       `(step ${provenance.step}, stage ${provenance.stage})`;
   return `# WeTok tokenizer bundle: ${spec.network}
 
-A discrete image tokenizer with group-wise lookup-free quantization and
-${spec.decoder === "generative" ? "a generative" : "a deterministic"} decoder
-(WeTok, arXiv 2508.05599), exported by \`deno task export\`. Weights: ${source}.
+A WeTok discrete image tokenizer (arXiv 2508.05599) with the ${spec.quantizer}
+quantizer and ${
+    spec.decoder === "generative" ? "the generative" : "a deterministic"
+  } decoder, exported by
+\`deno task export\`. Weights: ${source}.
 
 | file | contents |
 |---|---|
@@ -27,7 +33,7 @@ ${spec.decoder === "generative" ? "a generative" : "a deterministic"} decoder
   z_channels ${a.zChannels} (the fields of the official \`ddconfig\`).
 - Downsampling factor f = ${config.downsamplingFactor}: a token covers ${config.downsamplingFactor}x${config.downsamplingFactor} pixels.
 - Quantizer: ${quantizer.kind}, d = ${quantizer.bits} bits per token in ${quantizer.groups} group(s) of ${quantizer.bitsPerGroup} bits.
-  A latent value > 0 gives bit 1 (code +1), otherwise bit 0 (code -1).
+  A latent value > 0 gives bit 1 (code +${code}), otherwise bit 0 (code -${code}).
   Group k holds latent channels [${quantizer.bitsPerGroup}k, ${quantizer.bitsPerGroup}(k+1)), and its index is
   sum_j 2^j bit_j (least-significant bit first, the order of the official code).
 - Compression ratio 24 f^2 / d = ${config.compressionRatio}.

@@ -9,10 +9,10 @@ import { type CheckpointData, latestCheckpoint, loadCheckpoint } from "../train/
 import { parseTrainConfig, type TrainConfig } from "../train/config.ts";
 import { Tokenizer, type TokenizerSpec } from "./tokenizer.ts";
 
-/** Which weights of a checkpoint to load: the EMA shadows (used for evaluation) or the trained values. */
+/** Checkpoint weights to load: the EMA shadows (used for evaluation) or the trained values. */
 export type CheckpointWeights = "ema" | "raw";
 
-/** Where a tokenizer's weights came from, as stored in an exported bundle. */
+/** Origin of a tokenizer's weights, as stored in an exported bundle. */
 export interface TokenizerProvenance {
   /** Path of the checkpoint file. */
   checkpoint: string;
@@ -47,7 +47,7 @@ export interface CheckpointLoadOptions {
  * of a run folder. A stage-2 checkpoint gives a generative decoder.
  *
  * @throws Error naming the path when it does not exist, contains no checkpoint,
- *   or holds weights that do not match its config.
+ *   or contains weights that do not match its config.
  */
 export async function loadTokenizerFromCheckpoint(
   path: string,
@@ -65,6 +65,7 @@ export async function loadTokenizerFromCheckpoint(
   } catch (err) {
     throw new Error(`checkpoint ${file} has an invalid training config: ${(err as Error).message}`);
   }
+
   const meta = data.meta as { stage?: 1 | 2; emaUpdates?: number; backend?: string };
   const stage = meta.stage === 2 ? 2 : 1;
   const network = findConfig(trainConfig.network);
@@ -75,6 +76,7 @@ export async function loadTokenizerFromCheckpoint(
     groups: network.groups,
     decoder: stage === 2 ? "generative" : "deterministic",
   };
+
   const tokenizer = new Tokenizer(spec, new Rng(0));
   try {
     assignCheckpointWeights(tokenizer, data, weights, file);
@@ -102,7 +104,9 @@ async function resolveCheckpointFile(path: string): Promise<string> {
     info = await Deno.stat(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
-      throw new Error(`checkpoint ${path} not found; give a run folder of "deno task train" or a ckpt-*.wtk file`);
+      throw new Error(
+        `checkpoint ${path} not found; give a run folder of "deno task train" or a ckpt-*.wtk file`,
+      );
     }
     throw err;
   }
@@ -137,7 +141,9 @@ function assignCheckpointWeights(
     if (stored === undefined) {
       problems.push(`missing "${key}"`);
     } else if (!shapesEqual(stored.shape, entry.variable.shape)) {
-      problems.push(`"${key}" has shape [${stored.shape}], the network expects [${entry.variable.shape}]`);
+      problems.push(
+        `"${key}" has shape [${stored.shape}], the network expects [${entry.variable.shape}]`,
+      );
     } else {
       chosen.push([entry.name, stored]);
     }
@@ -145,7 +151,10 @@ function assignCheckpointWeights(
   const known = new Set(tokenizer.store.names());
   for (const key of Object.keys(data.tensors)) {
     const name = key.slice(key.indexOf("/") + 1);
-    if (key.startsWith("model/") && (name.startsWith("encoder.") || name.startsWith("decoder.")) && !known.has(name)) {
+    if (
+      key.startsWith("model/") && (name.startsWith("encoder.") || name.startsWith("decoder.")) &&
+      !known.has(name)
+    ) {
       problems.push(`unexpected "${key}"`);
     }
   }

@@ -2,7 +2,7 @@
  * Token files: a JSON header (`NAME.tokens.json`) with the shape `[B, h, w, g]`,
  * bit order and group layout, and a compact binary (`NAME.tokens.bin`) with the
  * per-group indices as little-endian unsigned integers of the smallest width
- * that holds one group (uint8 for 8-bit groups), in row-major `[B, h, w, g]` order.
+ * that fits one group (uint8 for 8-bit groups), in row-major `[B, h, w, g]` order.
  */
 import { basename, dirname, join } from "node:path";
 import { atomicWrite, atomicWriteJson } from "../io/atomic_write.ts";
@@ -40,7 +40,7 @@ export interface TokenFileHeader {
   [key: string]: unknown;
 }
 
-/** Returns the smallest index type that holds every index below `groupSize`. */
+/** Returns the smallest index type that fits every index below `groupSize`. */
 export function indexDtype(groupSize: bigint): IndexDtype {
   const bits = groupSize <= 1n ? 1 : (groupSize - 1n).toString(2).length;
   if (bits <= 8) return "uint8";
@@ -92,12 +92,16 @@ export function decodeIndices(
   const count = shape.reduce((a, b) => a * b, 1);
   if (bytes.length !== count * width) {
     throw new RangeError(
-      `token binary has ${bytes.length} bytes, expected ${count} ${dtype} indices of shape [${shape}] (${count * width} bytes)`,
+      `token binary has ${bytes.length} bytes, expected ${count} ${dtype} indices of shape [${shape}] (${
+        count * width
+      } bytes)`,
     );
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const exact = groupSize <= 2n ** 53n;
-  const values: Float64Array | bigint[] = exact ? new Float64Array(count) : new Array<bigint>(count);
+  const values: Float64Array | bigint[] = exact
+    ? new Float64Array(count)
+    : new Array<bigint>(count);
   for (let i = 0; i < count; i++) {
     const offset = i * width;
     if (dtype === "uint64") {
@@ -163,16 +167,22 @@ export async function writeTokenFile(
  * @throws Error naming the file when the header is not a token header, or the
  *   binary is missing, of the wrong size or fails its SHA-256 check.
  */
-export async function readTokenFile(jsonPath: string): Promise<{ indices: CodeIndices; header: TokenFileHeader }> {
+export async function readTokenFile(
+  jsonPath: string,
+): Promise<{ indices: CodeIndices; header: TokenFileHeader }> {
   const header = JSON.parse(await Deno.readTextFile(jsonPath)) as TokenFileHeader;
   if (header?.format !== TOKEN_FILE_FORMAT || header.formatVersion !== 1) {
-    throw new Error(`${jsonPath} is not a version-1 ${TOKEN_FILE_FORMAT} header (format "${header?.format}")`);
+    throw new Error(
+      `${jsonPath} is not a version-1 ${TOKEN_FILE_FORMAT} header (format "${header?.format}")`,
+    );
   }
   const binPath = join(dirname(jsonPath), header.binary.file);
   const bytes = await Deno.readFile(binPath);
   const digest = await sha256Hex(bytes);
   if (digest !== header.binary.sha256) {
-    throw new Error(`${binPath} is corrupt: its SHA-256 is ${digest}, the header expects ${header.binary.sha256}`);
+    throw new Error(
+      `${binPath} is corrupt: its SHA-256 is ${digest}, the header expects ${header.binary.sha256}`,
+    );
   }
   try {
     return { indices: decodeIndices(bytes, header.shape, BigInt(header.groupSize)), header };
@@ -182,6 +192,8 @@ export async function readTokenFile(jsonPath: string): Promise<{ indices: CodeIn
 }
 
 async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>));
+  const digest = new Uint8Array(
+    await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>),
+  );
   return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
 }

@@ -4,7 +4,7 @@
  * decoder, at a fixed size or at the image's original resolution.
  */
 import { type Rng, tf } from "../engine/mod.ts";
-import { cropToRegion, type CropRegion, padToMultiple } from "../data/eval_protocol.ts";
+import { type CropRegion, cropToRegion, padToMultiple } from "../data/eval_protocol.ts";
 import {
   compressionRatio,
   Decoder,
@@ -57,7 +57,7 @@ export interface Reconstruction {
   indices: CodeIndices;
   /** Reconstructed images `[B, H, W, 3]`, unclamped, at the input size. */
   images: tf.Tensor4D;
-  /** Where the input sits in the padded grid; null without padding. */
+  /** Position of the input in the padded grid; null without padding. */
   region: CropRegion | null;
 }
 
@@ -117,19 +117,27 @@ export class Tokenizer {
    * is not checked.
    *
    * @throws RangeError when the shape is not `[B, H, W, 3]` with H and W multiples of `f`,
-   *   or the token grid has a single token.
+   *   the token grid has a single token, or the encoder output is not finite.
    */
   async encode(images: tf.Tensor4D): Promise<CodeIndices> {
     this.#checkImages(images);
+    const latent = this.encoder.apply(images);
     const digits = tf.tidy(() => {
-      const result = this.quantizer.quantize(this.encoder.apply(images), { training: false });
+      const result = this.quantizer.quantize(latent, { training: false });
       result.codes.dispose();
       return result.digits;
     });
+    // The quantizers built for training skip their finite check, and a NaN would silently become bit 0.
+    const finite = tf.tidy(() => tf.all(tf.isFinite(latent)));
     try {
+      if (!(await finite.data())[0]) {
+        throw new RangeError(
+          "the encoder output is not finite; check that the images contain only finite values in [-1, 1]",
+        );
+      }
       return await this.quantizer.digitsToIndices(digits);
     } finally {
-      digits.dispose();
+      tf.dispose([latent, digits, finite]);
     }
   }
 
@@ -160,7 +168,10 @@ export class Tokenizer {
    *
    * @throws RangeError as {@link encode} and {@link decode}.
    */
-  async reconstruct(images: tf.Tensor4D, options: ReconstructOptions = {}): Promise<Reconstruction> {
+  async reconstruct(
+    images: tf.Tensor4D,
+    options: ReconstructOptions = {},
+  ): Promise<Reconstruction> {
     const noise = options.noise ?? "zero";
     if (!options.originalResolution) {
       const indices = await this.encode(images);

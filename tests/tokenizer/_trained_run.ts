@@ -1,8 +1,8 @@
 /**
  * A tiny two-stage training run of a real WeTok network (CR48-small: f = 8,
  * d = 32 in 4 groups of 8 bits) on synthetic images, for the tokenizer tests.
- * Two updates per stage (about 2 s on the wasm backend); the EMA decay is 0.5 so that the
- * EMA weights differ clearly from the trained ones.
+ * It runs two updates per stage, about 2 s on the wasm backend. The EMA decay is
+ * 0.5, so that the EMA weights differ clearly from the trained ones.
  */
 import type { Rng } from "../../lib/engine/mod.ts";
 import { tf } from "../../lib/engine/mod.ts";
@@ -28,11 +28,15 @@ export function sinusoidImages(n: number, height: number, width: number, rng: Rn
   const values = new Float32Array(n * height * width * 3);
   let i = 0;
   for (let b = 0; b < n; b++) {
-    const params = Array.from({ length: 3 }, () => [rng.uniform() * 3, rng.uniform() * 3, rng.uniform() * 6.3]);
+    const params = Array.from(
+      { length: 3 },
+      () => [rng.uniform() * 3, rng.uniform() * 3, rng.uniform() * 6.3],
+    );
     for (let y = 0; y < height; y++) {
       for (let x = 0; x < width; x++) {
         for (const [fy, fx, phase] of params) {
-          values[i++] = 0.8 * Math.sin(((fy * y) / height + (fx * x) / width) * 2 * Math.PI + phase);
+          values[i++] = 0.8 *
+            Math.sin(((fy * y) / height + (fx * x) / width) * 2 * Math.PI + phase);
         }
       }
     }

@@ -20,10 +20,19 @@ async function runCli(script: string, args: string[]) {
     stderr: "piped",
   }).output();
   const decoder = new TextDecoder();
-  return { code: output.code, stdout: decoder.decode(output.stdout), stderr: decoder.decode(output.stderr) };
+  return {
+    code: output.code,
+    stdout: decoder.decode(output.stdout),
+    stderr: decoder.decode(output.stderr),
+  };
 }
 
-async function writeSinusoidPng(path: string, height: number, width: number, seed: number): Promise<void> {
+async function writeSinusoidPng(
+  path: string,
+  height: number,
+  width: number,
+  seed: number,
+): Promise<void> {
   const tensor = sinusoidImages(1, height, width, new Rng(seed));
   await writePng(path, { width, height, data: toUint8(await tensor.data(), "round") });
   tensor.dispose();
@@ -60,7 +69,17 @@ Deno.test("export CLI writes a loadable bundle", async () => {
 Deno.test("tokenize CLI skips corrupt images and reports", async () => {
   const out = join(work, "fixed");
   const result = await runCli("tokenize.ts", [
-    "--bundle", bundle, "--size", "32", "--out", out, "--backend", "wasm", square, broken, odd,
+    "--bundle",
+    bundle,
+    "--size",
+    "32",
+    "--out",
+    out,
+    "--backend",
+    "wasm",
+    square,
+    broken,
+    odd,
   ]);
   assertEquals(result.code, 1, "a skipped image gives exit status 1");
   assertStringIncludes(result.stderr, `${broken}: cannot decode image`);
@@ -88,7 +107,16 @@ Deno.test("tokenize CLI skips corrupt images and reports", async () => {
 Deno.test("tokenize CLI original resolution keeps size", async () => {
   const out = join(work, "original");
   const result = await runCli("tokenize.ts", [
-    "--checkpoint", run.runDir, "--original-resolution", "--seed", "3", "--out", out, "--backend", "wasm", odd,
+    "--checkpoint",
+    run.runDir,
+    "--original-resolution",
+    "--seed",
+    "3",
+    "--out",
+    out,
+    "--backend",
+    "wasm",
+    odd,
   ]);
   assertEquals(result.code, 0, result.stderr);
   const png = await decodeImage(join(out, "odd.png"));
@@ -112,9 +140,20 @@ Deno.test("tokenize CLI rejects missing checkpoint", async () => {
 });
 
 Deno.test("tokenize CLI rejects size off the factor", async () => {
-  const result = await runCli("tokenize.ts", ["--bundle", bundle, "--size", "30", "--backend", "wasm", square]);
+  const result = await runCli("tokenize.ts", [
+    "--bundle",
+    bundle,
+    "--size",
+    "30",
+    "--backend",
+    "wasm",
+    square,
+  ]);
   assertEquals(result.code, 2);
-  assertStringIncludes(result.stderr, "invalid --size 30: it must be a multiple of the downsampling factor 8");
+  assertStringIncludes(
+    result.stderr,
+    "invalid --size 30: it must be a multiple of the downsampling factor 8",
+  );
 });
 
 Deno.test({

@@ -14,7 +14,12 @@ Deno.test("indexDtype picks the smallest width", () => {
 });
 
 Deno.test("encodeIndices writes little-endian uint16", () => {
-  const indices: CodeIndices = { shape: [1, 1, 2], groups: 1, groupSize: 4096n, values: new Float64Array([0x0102, 0x0fff]) };
+  const indices: CodeIndices = {
+    shape: [1, 1, 2],
+    groups: 1,
+    groupSize: 4096n,
+    values: new Float64Array([0x0102, 0x0fff]),
+  };
   assertEquals(Array.from(encodeIndices(indices)), [0x02, 0x01, 0xff, 0x0f]);
 });
 
@@ -26,7 +31,12 @@ Deno.test("decodeIndices round-trips every width", () => {
     [2n ** 48n, [0, 1, 2 ** 47, 2 ** 48 - 1]],
   ];
   for (const [groupSize, list] of cases) {
-    const indices: CodeIndices = { shape: [1, 2, 1], groups: 2, groupSize, values: new Float64Array(list) };
+    const indices: CodeIndices = {
+      shape: [1, 2, 1],
+      groups: 2,
+      groupSize,
+      values: new Float64Array(list),
+    };
     const back = decodeIndices(encodeIndices(indices), [1, 2, 1, 2], groupSize);
     assertEquals(Array.from(back.values as Float64Array), list, `group size ${groupSize}`);
     assertEquals(back.shape, [1, 2, 1]);

@@ -1,4 +1,11 @@
-import { assert, assertEquals, assertNotEquals, assertRejects, assertStringIncludes, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+  assertStringIncludes,
+  assertThrows,
+} from "@std/assert";
 import { join } from "node:path";
 import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
 import { parseSafetensors } from "../../lib/nn/mod.ts";
@@ -107,7 +114,9 @@ Deno.test("exportBundle describes quantizer and layout", async () => {
   assertEquals(config.compressionRatio, 48, "24 f^2 / d = 24 * 64 / 32");
   assertEquals(config.provenance.trainConfig.network, "CR48-small");
 
-  const { tensors, metadata } = parseSafetensors(await Deno.readFile(join(dir, BUNDLE_FILES.weights)));
+  const { tensors, metadata } = parseSafetensors(
+    await Deno.readFile(join(dir, BUNDLE_FILES.weights)),
+  );
   assertEquals(metadata.layout, "torch");
   assertEquals(tensors.size, tokenizer.store.names().length);
   // OIHW: [out, in, kh, kw]. The generative decoder's first conv reads 2d = 64 channels.
@@ -131,7 +140,10 @@ Deno.test("Tokenizer indices round-trip through token files", async () => {
   assertEquals(header.binary.bytes, 2 * 4 * 3 * 4);
 
   const read = await readTokenFile(jsonPath);
-  assertEquals(Array.from(read.indices.values as Float64Array), Array.from(indices.values as Float64Array));
+  assertEquals(
+    Array.from(read.indices.values as Float64Array),
+    Array.from(indices.values as Float64Array),
+  );
   const fromFile = tokenizer.decode(read.indices);
   const direct = tokenizer.decode(indices);
   assertEquals(Array.from(await fromFile.data()), Array.from(await direct.data()));
@@ -157,7 +169,12 @@ Deno.test("Tokenizer seeded decoding repeats per seed", async () => {
   const again = tokenizer.decode(indices, new Rng(5));
   const other = tokenizer.decode(indices, new Rng(6));
   const zero = tokenizer.decode(indices, "zero");
-  const [p1, p2, p3, p0] = await Promise.all([first.data(), again.data(), other.data(), zero.data()]);
+  const [p1, p2, p3, p0] = await Promise.all([
+    first.data(),
+    again.data(),
+    other.data(),
+    zero.data(),
+  ]);
   assertEquals(Array.from(p2), Array.from(p1));
   assertNotEquals(Array.from(p3), Array.from(p1), "another seed gives other noise");
   assertNotEquals(Array.from(p0), Array.from(p1), "trained noise kernels change the output");
@@ -168,10 +185,16 @@ Deno.test("Tokenizer seeded decoding repeats per seed", async () => {
 Deno.test("Tokenizer original resolution keeps input size", async () => {
   const { tokenizer } = await loadTokenizerFromCheckpoint(run.runDir);
   const odd = sinusoidImages(1, 37, 21, new Rng(3));
-  const { indices, images: out, region } = await tokenizer.reconstruct(odd, { originalResolution: true });
+  const { indices, images: out, region } = await tokenizer.reconstruct(odd, {
+    originalResolution: true,
+  });
   assertEquals(out.shape, [1, 37, 21, 3]);
   assertEquals(indices.shape, [1, 5, 3], "ceil(37 / 8) x ceil(21 / 8) tokens");
-  assertEquals(region, { top: 1, left: 1, height: 37, width: 21 }, "40 - 37 = 3 rows: 1 above, 2 below");
+  assertEquals(
+    region,
+    { top: 1, left: 1, height: 37, width: 21 },
+    "40 - 37 = 3 rows: 1 above, 2 below",
+  );
 
   // Independent path: pad by hand with zeros (mid grey), reconstruct, crop.
   const padded = tf.pad(odd, [[0, 0], [1, 2], [1, 2], [0, 0]]);
@@ -185,12 +208,18 @@ Deno.test("Tokenizer original resolution keeps input size", async () => {
 Deno.test("Tokenizer encode rejects invalid sizes", async () => {
   const { tokenizer } = await loadTokenizerFromCheckpoint(run.runDir);
   const wrongSize = tf.zeros([1, 30, 32, 3]) as tf.Tensor4D;
-  await assertRejects(() => tokenizer.encode(wrongSize), RangeError, "multiple of the downsampling factor 8");
+  await assertRejects(
+    () => tokenizer.encode(wrongSize),
+    RangeError,
+    "multiple of the downsampling factor 8",
+  );
   const grey = tf.zeros([1, 32, 32, 1]) as tf.Tensor4D;
   await assertRejects(() => tokenizer.encode(grey), RangeError, "[B, H, W, 3]");
   const oneToken = tf.zeros([1, 8, 8, 3]) as tf.Tensor4D;
   await assertRejects(() => tokenizer.encode(oneToken), RangeError, "at least 2 tokens");
-  tf.dispose([wrongSize, grey, oneToken]);
+  const nan = tf.fill([1, 16, 16, 3], NaN) as tf.Tensor4D;
+  await assertRejects(() => tokenizer.encode(nan), RangeError, "not finite");
+  tf.dispose([wrongSize, grey, oneToken, nan]);
   tokenizer.dispose();
 });
 
@@ -225,7 +254,10 @@ Deno.test("loadBundle rejects missing and mismatched bundles", async () => {
 Deno.test("readTokenFile rejects a corrupt binary", async () => {
   const { tokenizer } = await loadTokenizerFromCheckpoint(run.runDir);
   const dir = await Deno.makeTempDir({ prefix: "tokenizer_corrupt_" });
-  const { jsonPath, binPath } = await writeTokenFile(join(dir, "x"), await tokenizer.encode(images));
+  const { jsonPath, binPath } = await writeTokenFile(
+    join(dir, "x"),
+    await tokenizer.encode(images),
+  );
   const bytes = await Deno.readFile(binPath);
   bytes[0] ^= 1;
   await Deno.writeFile(binPath, bytes);

@@ -16,7 +16,11 @@ const SCRIPT = new URL("../fixtures/tokenizer_torch_load.py", import.meta.url).p
 
 async function torchMissingReason(): Promise<string | null> {
   try {
-    const probe = await new Deno.Command(PYTHON, { args: ["-c", "import torch"], stdout: "null", stderr: "piped" }).output();
+    const probe = await new Deno.Command(PYTHON, {
+      args: ["-c", "import torch"],
+      stdout: "null",
+      stderr: "piped",
+    }).output();
     return probe.success ? null : `${PYTHON} cannot import torch (apt-get install python3-torch)`;
   } catch (err) {
     return `${PYTHON} cannot run: ${(err as Error).message}`;
@@ -42,18 +46,26 @@ Deno.test({
     }, rng);
     // Perturb every tensor, so that a swapped or transposed weight changes the outputs.
     for (const entry of tokenizer.store.entries()) {
-      tf.tidy(() => entry.variable.assign(tf.add(entry.variable, rng.normalTensor(entry.variable.shape, 0, 0.05))));
+      tf.tidy(() =>
+        entry.variable.assign(
+          tf.add(entry.variable, rng.normalTensor(entry.variable.shape, 0, 0.05)),
+        )
+      );
     }
     const dir = await Deno.makeTempDir({ prefix: "tokenizer_torch_" });
     await exportBundle(tokenizer, join(dir, "bundle"), null);
 
     const image = sinusoidImages(1, 32, 24, new Rng(8));
     const latent = tokenizer.encoder.apply(image);
-    const codes = tf.tidy(() => tf.where(tf.greater(latent, 0), tf.onesLike(latent), tf.onesLike(latent).neg())) as tf.Tensor4D;
+    const codes = tf.tidy(() =>
+      tf.where(tf.greater(latent, 0), tf.onesLike(latent), tf.onesLike(latent).neg())
+    ) as tf.Tensor4D;
     const noise = rng.normalTensor(codes.shape) as tf.Tensor4D;
     const reconstruction = tokenizer.decoder.apply(codes, noise);
     const io = new ParameterStore();
-    for (const [name, tensor] of Object.entries({ image, latent, codes, noise, reconstruction })) io.add(name, tensor, false);
+    for (const [name, tensor] of Object.entries({ image, latent, codes, noise, reconstruction })) {
+      io.add(name, tensor, false);
+    }
     await saveWeights(join(dir, "io.safetensors"), io, { layout: "tfjs" });
 
     const output = await new Deno.Command(PYTHON, {
@@ -76,7 +88,10 @@ Deno.test({
     // float32 here against float64 in PyTorch.
     assert(report.latentMaxAbsDiff < 1e-4, `latent differs by ${report.latentMaxAbsDiff}`);
     assert(report.reconstructionMaxAbs > 0.1, "the reconstruction is not trivially zero");
-    assert(report.reconstructionMaxAbsDiff < 1e-3, `reconstruction differs by ${report.reconstructionMaxAbsDiff}`);
+    assert(
+      report.reconstructionMaxAbsDiff < 1e-3,
+      `reconstruction differs by ${report.reconstructionMaxAbsDiff}`,
+    );
 
     tf.dispose([image, latent, codes, noise, reconstruction]);
     io.dispose();
