@@ -113,8 +113,8 @@ export class Tokenizer {
 
   /**
    * Encodes images `[B, H, W, 3]` in [-1, 1] into per-group indices
-   * `[B, H/f, W/f, g]`, packed least-significant bit first. The value range
-   * is not checked.
+   * `[B, H/f, W/f, g]`, packed least-significant bit first. Non-finite values
+   * are rejected, but the range [-1, 1] is not checked.
    *
    * @throws RangeError when the shape is not `[B, H, W, 3]` with H and W multiples of `f`,
    *   the token grid has a single token, or the encoder output is not finite.
@@ -178,6 +178,7 @@ export class Tokenizer {
       return { indices, images: this.decode(indices, noise), region: null };
     }
     this.#checkShape(images);
+    // NOTE: the whole image goes through the networks at once (no tiling), so memory grows with its pixel count.
     const { padded, region } = padToMultiple(images, this.downsamplingFactor);
     try {
       const indices = await this.encode(padded);
