@@ -33,7 +33,7 @@ const HELP = `Usage: deno task tokenize --checkpoint DIR|--bundle DIR IMAGE... [
 
 Encodes each image to per-group token indices, decodes them, and writes per image
 NAME.tokens.json (shape, bit order, group layout), NAME.tokens.bin (the indices)
-and NAME.png (the reconstruction) to the output folder, plus summary.json.
+and NAME.reconstruction.png to the output folder, plus summary.json.
 Prints PSNR (dB) and SSIM (7x7 uniform window) against the tokenized input.
 
 Options:
@@ -203,7 +203,8 @@ async function tokenizeOne(file: string, name: string): Promise<Record<string, u
   images.dispose();
 
   const reconstruction: RgbImage = { width: input.width, height: input.height, data: pixels };
-  const pngPath = join(outDir, `${name}.png`);
+  // The suffix keeps an input PNG in the output folder from being overwritten.
+  const pngPath = join(outDir, `${name}.reconstruction.png`);
   await writePng(pngPath, reconstruction);
   const shape = { width: input.width, height: input.height, channels: 3 };
   const metrics = {

@@ -96,7 +96,7 @@ Deno.test("tokenize CLI skips corrupt images and reports", async () => {
   assertEquals(header.shape, [1, 4, 4, 4]);
   const decoded = tokenizer.decode(indices);
   const expected = toUint8(await decoded.data(), "truncate");
-  const png = await decodeImage(join(out, "square.png"));
+  const png = await decodeImage(join(out, "square.reconstruction.png"));
   assertEquals(Array.from(png.data), Array.from(expected));
   const original = await decodeImage(square);
   assertAlmostEquals(summary.results[0].psnr, psnr(original.data, png.data), 1e-9);
@@ -105,7 +105,9 @@ Deno.test("tokenize CLI skips corrupt images and reports", async () => {
 });
 
 Deno.test("tokenize CLI original resolution keeps size", async () => {
-  const out = join(work, "original");
+  // The input's own folder as output: the input must stay unchanged.
+  const out = work;
+  const before = await Deno.readFile(odd);
   const result = await runCli("tokenize.ts", [
     "--checkpoint",
     run.runDir,
@@ -119,8 +121,9 @@ Deno.test("tokenize CLI original resolution keeps size", async () => {
     odd,
   ]);
   assertEquals(result.code, 0, result.stderr);
-  const png = await decodeImage(join(out, "odd.png"));
+  const png = await decodeImage(join(out, "odd.reconstruction.png"));
   assertEquals([png.width, png.height], [21, 37]);
+  assertEquals(await Deno.readFile(odd), before);
   const { header } = await readTokenFile(join(out, "odd.tokens.json"));
   assertEquals(header.shape, [1, 5, 3, 4]);
   assertEquals(header.input, {
