@@ -55,7 +55,8 @@ Options:
   --help                   print this text
 
 Exit status: 0 when every image was tokenized, 1 when some were skipped (listed
-at the end and in summary.json), 2 for invalid options.`;
+at the end and in summary.json), 2 for invalid options or a tokenizer that
+cannot be loaded.`;
 
 const { values, positionals } = parseArgs({
   args: Deno.args,
