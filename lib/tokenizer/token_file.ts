@@ -1,8 +1,9 @@
 /**
  * Token files: a JSON header (`NAME.tokens.json`) with the shape `[B, h, w, g]`,
- * bit order and group layout, and a compact binary (`NAME.tokens.bin`) with the
- * per-group indices as little-endian unsigned integers of the smallest width
- * that fits one group (uint8 for 8-bit groups), in row-major `[B, h, w, g]` order.
+ * bit order and group layout, and a compact binary (`NAME.tokens.bin`). The
+ * binary contains the per-group indices in row-major `[B, h, w, g]` order, as
+ * little-endian unsigned integers of the smallest width that fits one group
+ * (uint8 for 8-bit groups).
  */
 import { basename, dirname, join } from "node:path";
 import { atomicWrite, atomicWriteJson } from "../io/atomic_write.ts";
