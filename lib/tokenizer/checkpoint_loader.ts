@@ -4,7 +4,7 @@
  * averages (`ema/<name>`), with the network and quantizer of the run's config.
  */
 import { Rng, tf } from "../engine/mod.ts";
-import { findConfig, shapesEqual } from "../nn/mod.ts";
+import { findConfig, type ReleasedConfig, shapesEqual } from "../nn/mod.ts";
 import { type CheckpointData, latestCheckpoint, loadCheckpoint } from "../train/checkpoint.ts";
 import { parseTrainConfig, type TrainConfig } from "../train/config.ts";
 import { Tokenizer, type TokenizerSpec } from "./tokenizer.ts";
@@ -68,7 +68,14 @@ export async function loadTokenizerFromCheckpoint(
 
   const meta = data.meta as { stage?: 1 | 2; emaUpdates?: number; backend?: string };
   const stage = meta.stage === 2 ? 2 : 1;
-  const network = findConfig(trainConfig.network);
+  let network: ReleasedConfig;
+  try {
+    network = findConfig(trainConfig.network);
+  } catch (err) {
+    throw new Error(
+      `checkpoint ${file} was not trained with a lib/nn network: ${(err as Error).message}`,
+    );
+  }
   const spec: TokenizerSpec = {
     network: network.name,
     architecture: network.tokenizer,

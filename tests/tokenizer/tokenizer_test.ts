@@ -18,7 +18,8 @@ import {
   type Tokenizer,
   writeTokenFile,
 } from "../../lib/tokenizer/mod.ts";
-import { sinusoidImages, trainTinyRun } from "./_trained_run.ts";
+import { encodeCheckpoint } from "../../lib/train/mod.ts";
+import { sinusoidImages, tinyRunConfig, trainTinyRun } from "./_trained_run.ts";
 
 await initBackend("wasm", { announce: false });
 
@@ -229,6 +230,18 @@ Deno.test("loadTokenizerFromCheckpoint reports missing checkpoints", async () =>
   await assertRejects(() => loadTokenizerFromCheckpoint(join(empty, "absent")), Error, "not found");
   await Deno.writeTextFile(join(empty, "ckpt-00000001.wtk"), "not a checkpoint");
   await assertRejects(() => loadTokenizerFromCheckpoint(empty), Error, "not a WeTok checkpoint");
+
+  // A checkpoint of a network that lib/nn does not define.
+  const config = { ...tinyRunConfig(), network: "tiny" };
+  await Deno.writeFile(
+    join(empty, "ckpt-00000002.wtk"),
+    encodeCheckpoint({ step: 2, config, meta: {}, tensors: {} }),
+  );
+  await assertRejects(
+    () => loadTokenizerFromCheckpoint(empty),
+    Error,
+    'unknown tokenizer config "tiny"',
+  );
   await Deno.remove(empty, { recursive: true });
 });
 
