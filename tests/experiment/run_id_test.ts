@@ -28,7 +28,9 @@ function perturb(value: unknown, path: (string | number)[]): unknown {
   for (const key of path.slice(0, -1)) parent = parent[key];
   const last = path[path.length - 1];
   const old = parent[last];
-  parent[last] = typeof old === "number" ? old + 1 : typeof old === "boolean" ? !old : `${old}x`;
+  if (typeof old === "number") parent[last] = old + 1;
+  else if (typeof old === "boolean") parent[last] = !old;
+  else parent[last] = `${old}x`;
   return copy;
 }
 

@@ -106,10 +106,10 @@ export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
 }
 
 /**
- * Returns the EMA decay for a run of `updates` updates: the official 0.999, or
- * less for short runs so that the averaged weights forget the initial ones
- * (weight `decay^updates` on them; 0.999 keeps 74% after 300 updates, while
- * `1 - 10 / updates` keeps about e^-10).
+ * Returns the EMA decay for a run of `updates` updates: the official 0.999,
+ * or less for short runs so that the average forgets the initial weights.
+ * Their weight in the average is `decay^updates`: 0.999 keeps 74% of them
+ * after 300 updates, while `1 - 10 / updates` keeps about e^-10.
  */
 export function emaDecayFor(updates: number): number {
   return Math.min(DEFAULT_TRAIN_CONFIG.emaDecay, Math.max(0.5, 1 - 10 / updates));
