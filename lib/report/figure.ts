@@ -121,9 +121,11 @@ export function plotlySpec(figure: Figure): {
   layout: Record<string, unknown>;
   config: Record<string, unknown>;
 } {
+  // Without an explicit type Plotly infers it from the data, so category labels
+  // (quantizer names on a bar chart) get a category axis instead of an empty linear one.
   const axis = (a: FigureAxis) => ({
     title: { text: a.title },
-    type: a.type ?? "linear",
+    ...(a.type ? { type: a.type } : {}),
     automargin: true,
   });
   const layout: Record<string, unknown> = {

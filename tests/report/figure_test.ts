@@ -4,6 +4,7 @@ import {
   type Figure,
   figureHtml,
   jsonForScript,
+  plotlySpec,
   validateFigure,
   writeFigures,
 } from "../../lib/report/figure.ts";
@@ -99,6 +100,13 @@ Deno.test("writeFigures reports blocked network requests", browserTest, async ()
   await writeFigures(dir, [figure], { onBlockedRequest: (url) => blocked.push(url) });
   assert(blocked.includes("http://127.0.0.1:9/logo.png"), `blocked: ${blocked.join(", ")}`);
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("plotlySpec leaves unset axis types to Plotly", () => {
+  // A forced "linear" x axis drew category bars (quantizer names) as an empty plot.
+  const layout = plotlySpec(lineFigure("axis-types")).layout as Record<string, { type?: string }>;
+  assertEquals(layout.xaxis.type, undefined);
+  assertEquals(layout.yaxis.type, "log");
 });
 
 Deno.test("figureHtml embeds the figure data", () => {
