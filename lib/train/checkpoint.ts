@@ -73,6 +73,7 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
     entries.push({ key, dtype, shape: [...tensor.shape], offset, size });
     offset += size * 4;
   }
+
   const header: Header = {
     format: MAGIC,
     step: data.step,
@@ -82,6 +83,7 @@ export function encodeCheckpoint(data: CheckpointData): Uint8Array {
   };
   const headerBytes = new TextEncoder().encode(JSON.stringify(header));
   const dataStart = align4(12 + headerBytes.length);
+
   const bytes = new Uint8Array(dataStart + offset);
   bytes.set(new TextEncoder().encode(MAGIC), 0);
   new DataView(bytes.buffer).setUint32(8, headerBytes.length, true);
