@@ -61,28 +61,38 @@ if (values.config === undefined) {
   Deno.exit(2);
 }
 
-let config: TrainConfig = values.config in TRAIN_CONFIGS
-  ? namedTrainConfig(values.config)
-  : parseTrainConfig(await readJson(values.config, "--config"));
-if (values.set !== undefined) config = mergeTrainConfig(config, parseJson(values.set, "--set"));
-const runDir = values["run-dir"] ?? join("runs", config.name);
-const until = values.until === undefined ? undefined : positiveInteger(values.until, "--until");
-const shortSide = values["short-side"] === undefined
-  ? 4 * config.cropSize
-  : positiveInteger(values["short-side"], "--short-side");
+try {
+  await main(values.config);
+} catch (err) {
+  // The messages name the invalid value or the failed step and the fix, so no stack trace is printed.
+  log.error("train failed", err);
+  Deno.exit(1);
+}
 
-await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")));
-const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ?? ".cache/wetok";
-const paths = await imagePaths(config.data, "train", cacheDir);
-log.info(
-  `train ${config.name}: ${paths.length} training images from ${config.data}, short side >= ${shortSide} px`,
-);
-const data = await ImageCropData.fromFiles(paths, shortSide);
-const streams = runStreams(config.seed);
-const components = buildWetokComponents(config, streams, data);
-const trainer = await Trainer.create(config, components, { runDir });
-const summary = await trainer.run(until);
-console.log(JSON.stringify({ runDir, ...summary }));
+async function main(configArg: string): Promise<void> {
+  let config: TrainConfig = configArg in TRAIN_CONFIGS
+    ? namedTrainConfig(configArg)
+    : parseTrainConfig(await readJson(configArg, "--config"));
+  if (values.set !== undefined) config = mergeTrainConfig(config, parseJson(values.set, "--set"));
+  const runDir = values["run-dir"] ?? join("runs", config.name);
+  const until = values.until === undefined ? undefined : positiveInteger(values.until, "--until");
+  const shortSide = values["short-side"] === undefined
+    ? 4 * config.cropSize
+    : positiveInteger(values["short-side"], "--short-side");
+
+  await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")));
+  const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ?? ".cache/wetok";
+  const paths = await imagePaths(config.data, "train", cacheDir);
+  log.info(
+    `train ${config.name}: ${paths.length} training images from ${config.data}, short side >= ${shortSide} px`,
+  );
+  const data = await ImageCropData.fromFiles(paths, shortSide);
+  const streams = runStreams(config.seed);
+  const components = buildWetokComponents(config, streams, data);
+  const trainer = await Trainer.create(config, components, { runDir });
+  const summary = await trainer.run(until);
+  console.log(JSON.stringify({ runDir, ...summary }));
+}
 
 async function readJson(path: string, flag: string): Promise<unknown> {
   let text: string;
