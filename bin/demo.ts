@@ -8,13 +8,32 @@ import { parseArgs } from "node:util";
 import { depthToSpace, initBackend, parseBackendName, Rng, tf } from "../lib/engine/mod.ts";
 import { log } from "../lib/io/log.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: { backend: { type: "string" }, steps: { type: "string", default: "30" } },
-});
-const backend = await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")));
+/** Logs a usage error as one line and exits with status 2. */
+function exitWithUsageError(message: string): never {
+  log.error(`demo: ${message}`);
+  Deno.exit(2);
+}
+
+let values: { backend?: string; steps?: string };
+try {
+  values = parseArgs({
+    args: Deno.args,
+    options: { backend: { type: "string" }, steps: { type: "string", default: "30" } },
+  }).values;
+} catch (err) {
+  exitWithUsageError((err as Error).message);
+}
+let backendName;
+try {
+  backendName = parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND"));
+} catch (err) {
+  exitWithUsageError((err as Error).message);
+}
 const steps = Number(values.steps);
-if (!Number.isInteger(steps) || steps < 1) throw new Error(`--steps must be a positive integer, got ${values.steps}`);
+if (!Number.isInteger(steps) || steps < 1) {
+  exitWithUsageError(`--steps must be a positive integer, got ${values.steps}`);
+}
+const backend = await initBackend(backendName);
 
 const rng = new Rng(0);
 const he = (fanIn: number, shape: number[]) => tf.variable(rng.normalTensor(shape, 0, Math.sqrt(2 / fanIn)));
