@@ -60,13 +60,14 @@ export class LecamEma {
 
 /**
  * Returns `mean(relu(realLogits - emaFake)^2) + mean(relu(emaReal - fakeLogits)^2)`.
- * The averages are constants, so gradients flow only into the logits.
+ * The averages are constants (numbers, or scalars the caller has cut from the
+ * gradient), so gradients flow only into the logits.
  */
 export function lecamRegularization(
   realLogits: tf.Tensor,
   fakeLogits: tf.Tensor,
-  emaReal: number,
-  emaFake: number,
+  emaReal: number | tf.Scalar,
+  emaFake: number | tf.Scalar,
 ): tf.Scalar {
   return tf.tidy(() => {
     const real = tf.mean(tf.square(tf.relu(tf.sub(realLogits, emaFake))));

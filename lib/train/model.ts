@@ -83,8 +83,14 @@ export interface TrainLosses {
   /**
    * LeCam regulariser (Tseng et al., 2021) given the running means of the
    * real and fake logits: `mean(relu(real - emaFake)^2) + mean(relu(emaReal - fake)^2)`.
+   * The means carry no gradient.
    */
-  lecam(realLogits: tf.Tensor, fakeLogits: tf.Tensor, emaReal: number, emaFake: number): tf.Scalar;
+  lecam(
+    realLogits: tf.Tensor,
+    fakeLogits: tf.Tensor,
+    emaReal: number | tf.Scalar,
+    emaFake: number | tf.Scalar,
+  ): tf.Scalar;
 }
 
 /** Source of training batches. */

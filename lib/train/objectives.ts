@@ -9,6 +9,7 @@
  * Discriminator: hinge loss plus `w_lecam * LeCam`.
  */
 import { tf } from "../engine/mod.ts";
+import { stopGradient } from "../quantize/straight_through.ts";
 import type { LossWeights } from "./config.ts";
 import type { TrainableDiscriminator, TrainableTokenizer, TrainLosses } from "./model.ts";
 
@@ -89,7 +90,11 @@ export function stage2Objective(
  * Discriminator objective on real images and generated ones. Pass `fake`
  * computed outside the gradient scope, so that no gradient reaches the generator:
  * hinge loss plus the LeCam regulariser with the running logit means.
- * Also returns the batch means of the real and fake logits, which update those running means.
+ *
+ * As in the official WeTok loss, the running means first fold in this batch's
+ * mean logits (`ema = decay * ema + (1 - decay) * mean`, with no gradient
+ * through the means) and the regulariser then uses the updated values. The
+ * caller stores the same update from the returned batch means.
  */
 export function discriminatorObjective(
   context: ObjectiveContext,
@@ -97,18 +102,23 @@ export function discriminatorObjective(
   fake: tf.Tensor4D,
   emaReal: number,
   emaFake: number,
+  lecamDecay: number,
 ): Objective & { meanReal: tf.Scalar; meanFake: tf.Scalar } {
   const discriminator = requireDiscriminator(context);
   const realLogits = discriminator.logits(real);
   const fakeLogits = discriminator.logits(fake);
+  const meanReal = stopGradient(tf.mean(realLogits) as tf.Scalar);
+  const meanFake = stopGradient(tf.mean(fakeLogits) as tf.Scalar);
+  const updatedReal = tf.add(lecamDecay * emaReal, tf.mul(meanReal, 1 - lecamDecay)) as tf.Scalar;
+  const updatedFake = tf.add(lecamDecay * emaFake, tf.mul(meanFake, 1 - lecamDecay)) as tf.Scalar;
   const hinge = context.losses.discriminatorAdversarial(realLogits, fakeLogits);
-  const lecam = context.losses.lecam(realLogits, fakeLogits, emaReal, emaFake);
+  const lecam = context.losses.lecam(realLogits, fakeLogits, updatedReal, updatedFake);
   const total = tf.add(hinge, tf.mul(lecam, context.weights.lecam)) as tf.Scalar;
   return {
     total,
     terms: { "discriminator.hinge": hinge, "discriminator.lecam": lecam },
-    meanReal: tf.mean(realLogits) as tf.Scalar,
-    meanFake: tf.mean(fakeLogits) as tf.Scalar,
+    meanReal,
+    meanFake,
   };
 }
 

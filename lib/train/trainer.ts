@@ -387,8 +387,6 @@ export class Trainer {
     record: MetricsRecord,
   ): Promise<void> {
     const adam = this.#discriminatorAdam!;
-    // NOTE: LeCam here uses the running means from before this batch; lib/loss's discriminatorLoss
-    // folds the batch in first. Which order the official code uses is unknown.
     const learningRate = scheduleFromConfig(this.config.discriminatorSchedule)(adam.step + 1);
     let terms: Record<string, tf.Scalar> = {};
     let means: tf.Scalar[] = [];
@@ -399,6 +397,7 @@ export class Trainer {
         fake,
         this.#lecam.real,
         this.#lecam.fake,
+        this.config.lecamDecay,
       );
       terms = Object.fromEntries(Object.entries(objective.terms).map(([k, v]) => [k, tf.keep(v)]));
       means = [tf.keep(objective.meanReal), tf.keep(objective.meanFake)];

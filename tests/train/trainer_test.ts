@@ -65,7 +65,7 @@ Deno.test("stage1Objective reaches every parameter", () => {
   }
   const discriminator = parts.discriminator!.parameters();
   const d = tf.variableGrads(
-    () => discriminatorObjective(context, images, fake!, 0, 0).total,
+    () => discriminatorObjective(context, images, fake!, 0, 0, 0.999).total,
     Object.values(discriminator),
   );
   for (const [name, variable] of Object.entries(discriminator)) {
@@ -269,4 +269,66 @@ Deno.test("Trainer adaptive weight needs last layer", async () => {
   await assertRejects(() => trainer.run(), Error, "does not expose lastLayerWeight()");
   trainer.dispose();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("discriminatorObjective folds the batch into LeCam first", () => {
+  const config = tinyConfig();
+  const parts = components(config.seed);
+  const context = { ...parts, weights: config.weights };
+  const images = syntheticData.sampleBatch(2, 16, runStreams(2).data);
+  const fake = tf.tidy(() => tf.mul(images, -0.5) as tf.Tensor4D);
+  const emaReal = 0.3;
+  const emaFake = -0.2;
+  const decay = 0.9;
+  const objective = discriminatorObjective(context, images, fake, emaReal, emaFake, decay);
+
+  // Independent recomputation: the regulariser with the means updated by this batch.
+  const realLogits = parts.discriminator!.logits(images);
+  const fakeLogits = parts.discriminator!.logits(fake);
+  const meanReal = tf.mean(realLogits).dataSync()[0];
+  const meanFake = tf.mean(fakeLogits).dataSync()[0];
+  const updatedReal = decay * emaReal + (1 - decay) * meanReal;
+  const updatedFake = decay * emaFake + (1 - decay) * meanFake;
+  const expected = parts.losses.lecam(realLogits, fakeLogits, updatedReal, updatedFake).dataSync()[0];
+  const stale = parts.losses.lecam(realLogits, fakeLogits, emaReal, emaFake).dataSync()[0];
+
+  const lecam = objective.terms["discriminator.lecam"].dataSync()[0];
+  assertAlmostEquals(lecam, expected, 1e-6);
+  assert(Math.abs(stale - expected) > 1e-4, "test inputs do not tell the two orders apart");
+  assertAlmostEquals(objective.meanReal.dataSync()[0], meanReal, 1e-6);
+});
+
+Deno.test("discriminatorObjective stops gradients at LeCam means", () => {
+  const config = tinyConfig();
+  const parts = components(config.seed);
+  const context = { ...parts, weights: { ...config.weights, lecam: 10 } };
+  const images = syntheticData.sampleBatch(2, 16, runStreams(3).data);
+  const fake = tf.tidy(() => tf.mul(images, -0.5) as tf.Tensor4D);
+  const decay = 0.5;
+  const variables = Object.values(parts.discriminator!.parameters());
+  const viaObjective = tf.variableGrads(
+    () => discriminatorObjective(context, images, fake, 0.3, -0.2, decay).total,
+    variables,
+  ).grads;
+
+  // Reference: the same loss with the updated means passed in as plain numbers.
+  const meanReal = tf.mean(parts.discriminator!.logits(images)).dataSync()[0];
+  const meanFake = tf.mean(parts.discriminator!.logits(fake)).dataSync()[0];
+  const updatedReal = decay * 0.3 + (1 - decay) * meanReal;
+  const updatedFake = decay * -0.2 + (1 - decay) * meanFake;
+  const reference = tf.variableGrads(() => {
+    const realLogits = parts.discriminator!.logits(images);
+    const fakeLogits = parts.discriminator!.logits(fake);
+    const hinge = parts.losses.discriminatorAdversarial(realLogits, fakeLogits);
+    const lecam = parts.losses.lecam(realLogits, fakeLogits, updatedReal, updatedFake);
+    return tf.add(hinge, tf.mul(lecam, 10)) as tf.Scalar;
+  }, variables).grads;
+
+  for (const variable of variables) {
+    const a = viaObjective[variable.name].dataSync();
+    const b = reference[variable.name].dataSync();
+    for (let i = 0; i < a.length; i++) {
+      assertAlmostEquals(a[i], b[i], 1e-5, `${variable.name}[${i}]`);
+    }
+  }
 });

@@ -42,7 +42,7 @@ Deno.test("stage1Objective reaches every WeTok parameter", () => {
   }
   const discriminator = parts.discriminator!.parameters();
   const d = tf.variableGrads(
-    () => discriminatorObjective(context, images, fake!, 0, 0).total,
+    () => discriminatorObjective(context, images, fake!, 0, 0, 0.999).total,
     Object.values(discriminator),
   );
   for (const [name, variable] of Object.entries(discriminator)) {
