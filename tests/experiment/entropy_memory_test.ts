@@ -46,6 +46,15 @@ Deno.test("runEntropyMemory measures exact entropy", async () => {
   assert(output.metrics.medianMs > 0, `medianMs ${output.metrics.medianMs}`);
 });
 
+Deno.test("runEntropyMemory ignores tensors alive before", async () => {
+  const alone = await runEntropyMemory(context(exact8));
+  // 4 MiB of unrelated tensors, as left alive by earlier runs in the same process.
+  const earlier = tf.zeros([1024, 1024]);
+  const after = await runEntropyMemory(context(exact8));
+  earlier.dispose();
+  assertEquals(after.metrics.peakBytes, alone.metrics.peakBytes);
+});
+
 Deno.test("runEntropyMemory agrees across estimators at g=1", async () => {
   const exact = await runEntropyMemory(context(exact8));
   const sum = await runEntropyMemory(context({ ...exact8, method: "group-sum" }));

@@ -1,6 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { join } from "node:path";
-import { initBackend, Rng } from "../../lib/engine/mod.ts";
+import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
 import { writePng } from "../../lib/data/image_io.ts";
 import {
   ExecutorUnavailableError,
@@ -117,7 +117,9 @@ Deno.test("trainExecutor trains, evaluates and resumes", {
   const cacheDir = await fakeCorpus();
   const checkpointDir = join(cacheDir, "checkpoints");
   const execute = trainExecutor({ cacheDir, evalBatch: 2 });
+  const tensorsBefore = tf.memory().numTensors;
   const first = await execute(context(run, checkpointDir));
+  assertEquals(tf.memory().numTensors, tensorsBefore, "tensors left alive by the run");
   const m = first.metrics;
   assert(m.psnr > 5, `psnr ${m.psnr}`);
   assert(m.psnr < 60, `psnr ${m.psnr}`);
@@ -136,6 +138,7 @@ Deno.test("trainExecutor trains, evaluates and resumes", {
 
   // A second call finds the final checkpoint, trains nothing and evaluates the same weights.
   const second = await execute(context(run, checkpointDir));
+  assertEquals(tf.memory().numTensors, tensorsBefore, "tensors left alive by the resumed run");
   assertAlmostEquals(second.metrics.psnr, m.psnr, 1e-9);
   assertAlmostEquals(second.metrics.ssim, m.ssim, 1e-9);
   await Deno.remove(cacheDir, { recursive: true });

@@ -3,8 +3,10 @@
  * estimator (value and gradient) at one codebook size, with no training.
  *
  * Three memory figures are reported, in bytes:
- * - `peakBytes`: measured by `tf.profile` (the peak of live tensor bytes on the
- *   backend during one forward and backward pass of the estimator in `lib/entropy`).
+ * - `peakBytes`: the peak of live tensor bytes that `tf.profile` measures during one
+ *   forward and backward pass of the estimator in `lib/entropy`, minus the bytes
+ *   alive when the pass starts. tfjs starts the profile's peak at the current byte
+ *   count, so without the subtraction tensors of earlier runs would be counted.
  * - `estimatedBytes`: the working memory `lib/entropy` predicts for its
  *   chunked enumeration (it runs the pass only when this fits `maxBytes`).
  * - `denseBytes`: an estimate for a dense implementation that materialises the
@@ -104,6 +106,7 @@ export async function runEntropyMemory(context: RunContext): Promise<RunOutput> 
   try {
     for (let i = 0; i < config.repeats; i++) {
       const started = performance.now();
+      const bytesBefore = tf.memory().numBytes;
       const profile = await tf.profile(async () => {
         // Summing the gradient forces the backward pass to run before reading.
         const [value, gradientSum] = tf.tidy(() => {
@@ -116,7 +119,7 @@ export async function runEntropyMemory(context: RunContext): Promise<RunOutput> 
         gradientSum.dispose();
       });
       times.push(performance.now() - started);
-      peakBytes = Math.max(peakBytes, profile.peakBytes);
+      peakBytes = Math.max(peakBytes, profile.peakBytes - bytesBefore);
       progress.update(i + 1);
     }
   } finally {

@@ -170,33 +170,39 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
   const paths = await imagePaths(run.data.set, "train", options.cacheDir);
   const data = await ImageCropData.fromFiles(paths, 4 * run.data.cropSize);
   const streams = runStreams(run.seed);
-  const tokenizer = new WetokTokenizer(
-    {
-      ch: run.architecture.ch,
-      chMult: run.architecture.chMult,
-      numResBlocks: run.architecture.numResBlocks,
-      zChannels: latentChannels(run),
-    },
-    quantizer,
-    streams.init,
-  );
-  const discriminator = run.stages.stage2Steps > 0
-    ? new WetokDiscriminator(new PatchDiscriminator({}, { rng: streams.discriminatorInit }))
-    : null;
-  const trainer = await Trainer.create(
-    trainConfig,
-    { tokenizer, discriminator, losses: wetokLosses(null), data },
-    { runDir: context.checkpointDir },
-  );
+  // Everything below allocates tensors that outlive the run unless disposed, so
+  // the finally clause frees the networks, optimizers and EMA, also on error.
+  let tokenizer: WetokTokenizer | null = null;
+  let discriminator: WetokDiscriminator | null = null;
+  let trainer: Trainer | null = null;
   try {
+    tokenizer = new WetokTokenizer(
+      {
+        ch: run.architecture.ch,
+        chMult: run.architecture.chMult,
+        numResBlocks: run.architecture.numResBlocks,
+        zChannels: latentChannels(run),
+      },
+      quantizer,
+      streams.init,
+    );
+    discriminator = run.stages.stage2Steps > 0
+      ? new WetokDiscriminator(new PatchDiscriminator({}, { rng: streams.discriminatorInit }))
+      : null;
+    trainer = await Trainer.create(
+      trainConfig,
+      { tokenizer, discriminator, losses: wetokLosses(null), data },
+      { runDir: context.checkpointDir },
+    );
     const summary = await trainer.run();
     log.info(
       `run ${name}: trained ${summary.step} updates, ${
         summary.imagesPerSecond.toFixed(1)
       } img/s in this session`,
     );
+    const evaluated = tokenizer;
     const { scalars, series, identicalPairs } = await trainer.ema.withAveragedWeights(() =>
-      evaluate(tokenizer, run, options, context)
+      evaluate(evaluated, run, options, context)
     );
     const factor = 2 ** (run.architecture.chMult.length - 1);
     scalars.compressionRatio = (24 * factor * factor) / run.quantizer.bits;
@@ -207,8 +213,15 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
     }
     return { metrics: scalars, ...(series ? { series } : {}), notes };
   } finally {
-    trainer.dispose();
+    trainer?.dispose();
+    disposeVariables(tokenizer?.stateVariables());
+    disposeVariables(discriminator?.stateVariables());
   }
+}
+
+/** Disposes every variable of a network's state (weights and buffers such as batch-norm statistics). */
+function disposeVariables(variables: Record<string, tf.Variable> | undefined): void {
+  for (const variable of Object.values(variables ?? {})) variable.dispose();
 }
 
 interface Evaluation {
