@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { Rng } from "../engine/mod.ts";
 import { atomicWrite, atomicWriteJson } from "../io/atomic_write.ts";
 import { loadWeights, saveWeights, validateTokenizerConfig } from "../nn/mod.ts";
+import { quantizerKind } from "../train/config.ts";
 import { bundleReadme } from "./bundle_readme.ts";
 import type { TokenizerProvenance } from "./checkpoint_loader.ts";
 import { Tokenizer, type TokenizerSpec } from "./tokenizer.ts";
@@ -91,6 +92,12 @@ export function describeBundle(
   tokenizer: Tokenizer,
   provenance: (TokenizerProvenance & Record<string, unknown>) | null,
 ): BundleConfig {
+  if (tokenizer.quantizer.trainableVariables().length > 0) {
+    throw new RangeError(
+      `cannot export a ${tokenizer.quantizer.kind} tokenizer: the bundle format stores encoder and ` +
+        "decoder weights only, not a learned codebook; load its training checkpoint instead",
+    );
+  }
   const bits = tokenizer.bits;
   const groups = tokenizer.indexGroups;
   const width = bits / groups;
@@ -101,7 +108,8 @@ export function describeBundle(
     spec: tokenizer.spec,
     downsamplingFactor: tokenizer.downsamplingFactor,
     quantizer: {
-      kind: tokenizer.spec.quantizer,
+      // NOTE: the layout below describes the sign quantizers; FSQ indices are mixed-radix.
+      kind: quantizerKind(tokenizer.spec.quantizer),
       bits,
       groups,
       bitsPerGroup: width,

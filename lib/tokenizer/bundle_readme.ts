@@ -1,4 +1,5 @@
 /** The README.md written into every exported tokenizer bundle. */
+import { quantizerKind } from "../train/config.ts";
 import type { BundleConfig } from "./bundle.ts";
 
 /** Returns the bundle README for `config`, in Markdown. */
@@ -6,7 +7,8 @@ export function bundleReadme(config: BundleConfig): string {
   const { spec, quantizer, weights, provenance } = config;
   const a = spec.architecture;
   // BSQ projects the latent onto the unit sphere, so its codes are +-1/sqrt(d).
-  const code = spec.quantizer === "bsq" ? `1/sqrt(${a.zChannels})` : "1";
+  const kind = quantizerKind(spec.quantizer);
+  const code = kind === "bsq" ? `1/sqrt(${a.zChannels})` : "1";
   const source = provenance === null
     ? "built in memory (no training checkpoint)"
     : `${
@@ -15,7 +17,7 @@ export function bundleReadme(config: BundleConfig): string {
       `(step ${provenance.step}, stage ${provenance.stage})`;
   return `# WeTok tokenizer bundle: ${spec.network}
 
-A WeTok discrete image tokenizer (arXiv 2508.05599) with the ${spec.quantizer}
+A WeTok discrete image tokenizer (arXiv 2508.05599) with the ${kind}
 quantizer and ${
     spec.decoder === "generative" ? "the generative" : "a deterministic"
   } decoder, exported by

@@ -142,6 +142,8 @@ function assignCheckpointWeights(
 ): void {
   const problems: string[] = [];
   const chosen: [string, { shape: number[]; values: Float32Array | Int32Array }][] = [];
+  const quantizerValues: [tf.Variable, { shape: number[]; values: Float32Array | Int32Array }][] =
+    [];
   for (const entry of tokenizer.store.entries()) {
     const key = weights === "ema" && entry.trainable ? `ema/${entry.name}` : `model/${entry.name}`;
     const stored = data.tensors[key];
@@ -155,6 +157,18 @@ function assignCheckpointWeights(
       chosen.push([entry.name, stored]);
     }
   }
+  // Learned quantizer variables (the VQ codebook) are stored as quantizer.<i> by the trainer.
+  tokenizer.quantizer.trainableVariables().forEach((variable, i) => {
+    const key = `${weights === "ema" ? "ema" : "model"}/quantizer.${i}`;
+    const stored = data.tensors[key];
+    if (stored === undefined) {
+      problems.push(`missing "${key}"`);
+    } else if (!shapesEqual(stored.shape, variable.shape)) {
+      problems.push(`"${key}" has shape [${stored.shape}], the quantizer expects [${variable.shape}]`);
+    } else {
+      quantizerValues.push([variable, stored]);
+    }
+  });
   const known = new Set(tokenizer.store.names());
   for (const key of Object.keys(data.tensors)) {
     const name = key.slice(key.indexOf("/") + 1);
@@ -174,5 +188,8 @@ function assignCheckpointWeights(
   }
   for (const [name, stored] of chosen) {
     tf.tidy(() => tokenizer.store.assign(name, tf.tensor(stored.values, stored.shape, "float32")));
+  }
+  for (const [variable, stored] of quantizerValues) {
+    tf.tidy(() => variable.assign(tf.tensor(stored.values, stored.shape, "float32")));
   }
 }

@@ -25,7 +25,7 @@ export interface TokenizerSpec {
   network: string;
   /** Encoder and decoder shape. */
   architecture: TokenizerConfig;
-  /** Quantizer kind. */
+  /** Quantizer: a kind name, or FSQ levels or a VQ codebook size. */
   quantizer: QuantizerChoice;
   /** Quantizer groups `g` of the network config; LFQ ignores it and packs one index per token. */
   groups: number;
@@ -88,7 +88,13 @@ export class Tokenizer {
       store: this.store,
       generative: spec.decoder === "generative",
     });
-    this.quantizer = buildQuantizer(spec.quantizer, spec.architecture.zChannels, spec.groups);
+    // VQ draws a placeholder codebook here; the checkpoint loader overwrites it.
+    this.quantizer = buildQuantizer(
+      spec.quantizer,
+      spec.architecture.zChannels,
+      spec.groups,
+      rng,
+    );
   }
 
   /** Spatial downsampling factor `f`: a token covers `f x f` pixels. */
@@ -191,9 +197,10 @@ export class Tokenizer {
     }
   }
 
-  /** Frees the weights. */
+  /** Frees the weights, a VQ codebook included. */
   dispose(): void {
     this.store.dispose();
+    for (const variable of this.quantizer.trainableVariables()) variable.dispose();
   }
 
   #checkShape(images: tf.Tensor): void {

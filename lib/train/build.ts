@@ -7,12 +7,15 @@ import { join } from "node:path";
 import { findConfig, PatchDiscriminator, validateImageSize } from "../nn/mod.ts";
 import { BsqQuantizer } from "../quantize/bsq.ts";
 import { GqQuantizer } from "../quantize/gq.ts";
+import { FsqQuantizer } from "../quantize/fsq.ts";
 import { LfqQuantizer } from "../quantize/lfq.ts";
+import { VqQuantizer } from "../quantize/vq.ts";
 import type { Quantizer } from "../quantize/quantizer.ts";
 import type { PerceptualLoss } from "../loss/mod.ts";
 import { CORPUS_SETS, type CorpusSet } from "../data/manifest.ts";
 import { loadCorpus } from "../data/corpus_builder.ts";
-import type { TrainConfig } from "./config.ts";
+import type { Rng } from "../engine/mod.ts";
+import { type QuantizerChoice, type TrainConfig, validateQuantizerChoice } from "./config.ts";
 import type { TrainData } from "./model.ts";
 import type { RunStreams, TrainComponents } from "./trainer.ts";
 import { wetokLosses } from "./wetok_losses.ts";
@@ -44,7 +47,12 @@ export function buildWetokComponents(
         "perceptual feature network was given; provide one or set weights.perceptual to 0",
     );
   }
-  const quantizer = buildQuantizer(config.quantizer, network.tokenizer.zChannels, network.groups);
+  const quantizer = buildQuantizer(
+    config.quantizer,
+    network.tokenizer.zChannels,
+    network.groups,
+    streams.init,
+  );
   const tokenizer = new WetokTokenizer(network.tokenizer, quantizer, streams.init);
   const adversarial = config.stage1.adversarial || config.stage2.adversarial;
   const discriminator = adversarial
@@ -54,24 +62,51 @@ export function buildWetokComponents(
 }
 
 /**
- * Builds a sign quantizer over `dim` channels. The finite-value check is off
- * because the trainer checks every loss term itself and names the failing one.
+ * Builds the quantizer of `choice` over `dim` latent channels. `groups` applies
+ * to GQ and BSQ. VQ draws its initial codebook from `rng`. The finite-value
+ * check is off because the trainer checks every loss term itself and names
+ * the failing one.
+ *
+ * @throws RangeError for an invalid choice, FSQ levels whose count differs
+ *   from `dim`, or VQ without `rng`.
  */
 export function buildQuantizer(
-  kind: TrainConfig["quantizer"],
+  choice: QuantizerChoice,
   dim: number,
   groups: number,
+  rng?: Rng,
 ): Quantizer {
-  switch (kind) {
-    case "gq":
-      return new GqQuantizer({ dim, groups, checkFinite: false });
-    case "lfq":
-      return new LfqQuantizer({ dim, checkFinite: false });
-    case "bsq":
-      return new BsqQuantizer({ dim, groups, checkFinite: false });
-    default:
-      throw new RangeError(`invalid quantizer "${kind}": expected "gq", "lfq" or "bsq"`);
+  validateQuantizerChoice(choice);
+  if (typeof choice === "string") {
+    switch (choice) {
+      case "gq":
+        return new GqQuantizer({ dim, groups, checkFinite: false });
+      case "lfq":
+        return new LfqQuantizer({ dim, checkFinite: false });
+      case "bsq":
+        return new BsqQuantizer({ dim, groups, checkFinite: false });
+    }
   }
+  if (choice.kind === "fsq") {
+    if (choice.levels.length !== dim) {
+      throw new RangeError(
+        `invalid quantizer.levels [${choice.levels}]: FSQ needs one level per latent channel, ` +
+          `and the network has zChannels = ${dim}; give ${dim} levels or change the network`,
+      );
+    }
+    return new FsqQuantizer({ levels: choice.levels, checkFinite: false });
+  }
+  if (rng === undefined) {
+    throw new RangeError(
+      "VQ needs an Rng to initialise its codebook: pass one to buildQuantizer",
+    );
+  }
+  return new VqQuantizer({
+    dim,
+    codebookSize: choice.codebookSize,
+    rng,
+    checkFinite: false,
+  });
 }
 
 /**

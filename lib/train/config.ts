@@ -74,8 +74,38 @@ export interface TrainConfig {
   logEvery: number;
 }
 
-/** Quantizers the trainer can build: GQ (the paper's), LFQ and BSQ. */
-export type QuantizerChoice = "gq" | "lfq" | "bsq";
+/**
+ * Quantizer the trainer builds: GQ (the paper's), LFQ and BSQ by name, or FSQ
+ * and VQ with their settings. The sign quantizers and VQ use the network's
+ * `zChannels` as latent channels, and FSQ needs one level per channel.
+ */
+export type QuantizerChoice = "gq" | "lfq" | "bsq" | FsqChoice | VqChoice;
+
+/** Finite scalar quantization (Mentzer et al. 2023, arXiv 2309.15505). */
+export interface FsqChoice {
+  kind: "fsq";
+  /** Levels per latent channel, each an integer >= 2, for example [8, 8, 8, 5, 5, 5]. */
+  levels: number[];
+}
+
+/**
+ * Vector quantization with a learned codebook (van den Oord et al. 2017). The
+ * codebook and commitment terms are weighted by `weights.quantizer.codebook`
+ * (default 1) and `weights.quantizer.commitment` (default 0.25).
+ */
+export interface VqChoice {
+  kind: "vq";
+  /** Codewords `K`, an integer in [2, 2^24]. */
+  codebookSize: number;
+}
+
+/** Maximum VQ codebook size the config accepts (2^24 codewords). */
+export const MAX_VQ_CODEBOOK_SIZE = 2 ** 24;
+
+/** Returns the kind name of a quantizer choice, such as "gq" or "vq". */
+export function quantizerKind(choice: QuantizerChoice): "gq" | "lfq" | "bsq" | "fsq" | "vq" {
+  return typeof choice === "string" ? choice : choice.kind;
+}
 
 /** Fields that may change between a checkpoint and the run resuming it. */
 export const RESUMABLE_FIELDS: readonly string[] = [
@@ -227,11 +257,7 @@ export function validateTrainConfig(config: TrainConfig, knownNetworks?: readonl
   requireInteger(config.batchSize, "batchSize", 1);
   requireInteger(config.cropSize, "cropSize", 1);
   requireString(config.data, "data");
-  if (!["gq", "lfq", "bsq"].includes(config.quantizer)) {
-    throw new RangeError(
-      `invalid quantizer ${describe(config.quantizer)}: expected "gq", "lfq" or "bsq"`,
-    );
-  }
+  validateQuantizerChoice(config.quantizer);
 
   for (const stage of ["stage1", "stage2"] as const) {
     const s = config[stage];
@@ -321,6 +347,65 @@ export function fieldValue(config: TrainConfig, path: string): unknown {
   let value: unknown = config;
   for (const key of path.split(".")) value = isRecord(value) ? value[key] : undefined;
   return value;
+}
+
+/**
+ * Checks a quantizer choice: a name of a sign quantizer, `{kind: "fsq", levels}`
+ * or `{kind: "vq", codebookSize}`.
+ *
+ * @throws RangeError naming the invalid value and the fix.
+ */
+export function validateQuantizerChoice(choice: unknown): asserts choice is QuantizerChoice {
+  if (choice === "gq" || choice === "lfq" || choice === "bsq") return;
+  const expected = `expected "gq", "lfq", "bsq", {"kind": "fsq", "levels": [...]} ` +
+    `or {"kind": "vq", "codebookSize": K}`;
+  if (!isRecord(choice)) {
+    throw new RangeError(`invalid quantizer ${describe(choice)}: ${expected}`);
+  }
+  if (choice.kind === "fsq") {
+    const unknown = Object.keys(choice).filter((key) => key !== "kind" && key !== "levels");
+    if (unknown.length > 0) {
+      throw new RangeError(
+        `invalid quantizer field "quantizer.${unknown[0]}": FSQ takes only "kind" and "levels"`,
+      );
+    }
+    const levels = choice.levels;
+    if (!Array.isArray(levels) || levels.length === 0) {
+      throw new RangeError(
+        `invalid quantizer.levels ${describe(levels)}: ` +
+          "expected a non-empty list of integers >= 2, one per latent channel, such as [8, 8, 8, 5, 5, 5]",
+      );
+    }
+    levels.forEach((level, i) => {
+      if (typeof level !== "number" || !Number.isInteger(level) || level < 2) {
+        throw new RangeError(
+          `invalid quantizer.levels[${i}] ${describe(level)}: every FSQ level must be an integer >= 2`,
+        );
+      }
+    });
+    return;
+  }
+  if (choice.kind === "vq") {
+    const unknown = Object.keys(choice).filter((key) => key !== "kind" && key !== "codebookSize");
+    if (unknown.length > 0) {
+      throw new RangeError(
+        `invalid quantizer field "quantizer.${unknown[0]}": VQ takes only "kind" and "codebookSize"; ` +
+          "set the loss weights in weights.quantizer.codebook and weights.quantizer.commitment",
+      );
+    }
+    const size = choice.codebookSize;
+    if (
+      typeof size !== "number" || !Number.isInteger(size) || size < 2 ||
+      size > MAX_VQ_CODEBOOK_SIZE
+    ) {
+      throw new RangeError(
+        `invalid quantizer.codebookSize ${describe(size)}: ` +
+          `expected an integer in [2, ${MAX_VQ_CODEBOOK_SIZE}], such as 4096`,
+      );
+    }
+    return;
+  }
+  throw new RangeError(`invalid quantizer ${describe(choice)}: ${expected}`);
 }
 
 function validateSchedule(schedule: ScheduleConfig, path: string): void {

@@ -29,10 +29,12 @@ import { GqQuantizer } from "../../quantize/gq.ts";
 import { LfqQuantizer } from "../../quantize/lfq.ts";
 import type { Quantizer } from "../../quantize/quantizer.ts";
 import {
+  buildQuantizer as buildTrainQuantizer,
   DEFAULT_TRAIN_CONFIG,
   ImageCropData,
   imagePaths,
   runStreams,
+  type QuantizerChoice,
   type ScheduleConfig,
   type TrainConfig,
   Trainer,
@@ -58,12 +60,7 @@ export interface TrainExecutorOptions {
 
 /** Converts a run config to the trainer's config. */
 export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
-  const kind = run.quantizer.kind;
-  if (kind !== "gq" && kind !== "lfq" && kind !== "bsq") {
-    throw new ExecutorUnavailableError(
-      `the trainer's config accepts the quantizers gq, lfq and bsq, not ${kind}`,
-    );
-  }
+  const quantizer = quantizerChoice(run);
   const schedule: ScheduleConfig = run.schedule.kind === "constant"
     ? { kind: "constant", learningRate: run.schedule.learningRate }
     : {
@@ -79,7 +76,7 @@ export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
     network: `custom-ch${run.architecture.ch}-x${
       run.architecture.chMult.join("-")
     }-rb${run.architecture.numResBlocks}`,
-    quantizer: kind,
+    quantizer,
     seed: run.seed,
     batchSize: run.batchSize,
     cropSize: run.data.cropSize,
@@ -115,14 +112,46 @@ export function emaDecayFor(updates: number): number {
   return Math.min(DEFAULT_TRAIN_CONFIG.emaDecay, Math.max(0.5, 1 - 10 / updates));
 }
 
-/** Latent channels of the network for a run's quantizer. */
+/**
+ * Returns the trainer's quantizer choice of a run.
+ *
+ * @throws ExecutorUnavailableError for a kind the trainer cannot build.
+ */
+function quantizerChoice(run: TrainRunConfig): QuantizerChoice {
+  const { kind, levels, codebookSize } = run.quantizer;
+  switch (kind) {
+    case "gq":
+    case "lfq":
+    case "bsq":
+      return kind;
+    case "fsq":
+      return { kind, levels: [...(levels ?? [])] };
+    case "vq":
+      return { kind, codebookSize: codebookSize ?? 0 };
+    default:
+      throw new ExecutorUnavailableError(
+        `the trainer's config accepts the quantizers gq, lfq, bsq, fsq and vq, not ${kind}`,
+      );
+  }
+}
+
+/**
+ * Latent channels of the network for a run's quantizer: one per FSQ level,
+ * else `bits`. A VQ latent has `bits` channels, whatever its codebook size.
+ */
 function latentChannels(run: TrainRunConfig): number {
+  if (run.quantizer.kind === "fsq" && run.quantizer.levels !== undefined) {
+    return run.quantizer.levels.length;
+  }
   return run.quantizer.bits;
 }
 
-function buildQuantizer(run: TrainRunConfig): Quantizer {
+function buildQuantizer(run: TrainRunConfig, rng: Rng): Quantizer {
   const { kind, bits, groups, entropyMethod } = run.quantizer;
   switch (kind) {
+    case "fsq":
+    case "vq":
+      return buildTrainQuantizer(quantizerChoice(run), latentChannels(run), groups, rng);
     case "gq":
       return new GqQuantizer({
         dim: bits,
@@ -140,7 +169,7 @@ function buildQuantizer(run: TrainRunConfig): Quantizer {
       return new BsqQuantizer({ dim: bits, groups, checkFinite: false });
     default:
       throw new ExecutorUnavailableError(
-        `the trainer's config accepts the quantizers gq, lfq and bsq, not ${kind}`,
+        `the trainer's config accepts the quantizers gq, lfq, bsq, fsq and vq, not ${kind}`,
       );
   }
 }
@@ -159,7 +188,6 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
   }
   const name = `${context.run.experiment}/${context.run.label}`;
   const trainConfig = toTrainConfig(name, run);
-  const quantizer = buildQuantizer(run);
   const notes: string[] = [];
   for (const metric of run.eval.metrics) {
     if (metric === "rfid" || metric === "lpips") {
@@ -170,6 +198,7 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
   const paths = await imagePaths(run.data.set, "train", options.cacheDir);
   const data = await ImageCropData.fromFiles(paths, 4 * run.data.cropSize);
   const streams = runStreams(run.seed);
+  const quantizer = buildQuantizer(run, streams.init);
   // Everything below allocates tensors that outlive the run unless disposed, so
   // the finally clause frees the networks, optimizers and EMA, also on error.
   let tokenizer: WetokTokenizer | null = null;
