@@ -57,6 +57,66 @@ export function valuesTable(
   };
 }
 
+/** One cell of the per-run metrics table: our measurement and the paper's value. */
+export interface MetricCell {
+  /** Our measurement, or `null` when the run has no value for this metric. */
+  ours: Measurement | null;
+  /** Why `ours` is missing (such as "not measured"), shown instead of a number. */
+  oursMissing?: string;
+  /** The paper's value for this setting and metric, or `null` where none is known. */
+  paper: PaperValue | null;
+}
+
+/** One run of the per-run metrics table: one cell per metric column. */
+export interface MetricsRow {
+  setting: string;
+  cells: MetricCell[];
+  scale: string;
+}
+
+/** Note under every per-run metrics table, saying where paper values appear. */
+export const METRICS_TABLE_NOTE =
+  "A paper value appears in brackets where arXiv 2508.05599 reports one for that setting and metric; every other paper value is unknown here.";
+
+/**
+ * Builds the table of every measured metric per run: Setting, one column per
+ * metric label, Scale. A cell shows our value, then the paper's value in brackets when known.
+ * @throws Error when a row has a different number of cells than `metricLabels`.
+ */
+export function metricsTable(
+  id: string,
+  title: string,
+  metricLabels: string[],
+  rows: MetricsRow[],
+  notes: string[] = [METRICS_TABLE_NOTE],
+): Table {
+  return {
+    id,
+    title,
+    columns: [
+      { header: "Setting" },
+      ...metricLabels.map((header) => ({ header, align: "right" as const })),
+      { header: "Scale" },
+    ],
+    rows: rows.map((row) => {
+      if (row.cells.length !== metricLabels.length) {
+        throw new Error(
+          `metrics table "${id}": row ${row.setting} has ${row.cells.length} cells for ` +
+            `${metricLabels.length} metrics; give one cell per metric`,
+        );
+      }
+      return [row.setting, ...row.cells.map(formatMetricCell), row.scale];
+    }),
+    notes,
+  };
+}
+
+function formatMetricCell(cell: MetricCell): string {
+  const ours = cell.ours ? formatMeasurement(cell.ours) : (cell.oursMissing ?? "not run");
+  if (!cell.paper || cell.paper.value === null) return ours;
+  return `${ours} (paper: ${formatPaperValue(cell.paper)})`;
+}
+
 /** Builds the table of claims: Claim, Source, Ours, Scale, Verdict, Criterion. */
 export function claimsTable(
   id: string,

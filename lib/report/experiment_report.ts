@@ -11,7 +11,15 @@ import type {
   Scale,
   ValueSpec,
 } from "../experiment/mod.ts";
-import { type ClaimRow, claimsTable, type ValueRow, valuesTable } from "./comparison.ts";
+import {
+  type ClaimRow,
+  claimsTable,
+  METRICS_TABLE_NOTE,
+  type MetricsRow,
+  metricsTable,
+  type ValueRow,
+  valuesTable,
+} from "./comparison.ts";
 import type { Figure, PlotlyTrace } from "./figure.ts";
 import { paperClaim, paperValue } from "./paper_values.ts";
 import { renderLatex, renderMarkdown, type Table } from "./table.ts";
@@ -106,6 +114,12 @@ export function buildExperimentReport(
     };
   });
 
+  const missingReason = (label: string) =>
+    outsideScale.has(label)
+      ? `not part of scale ${scale}`
+      : failures.get(label) ?? (done.some((d) => d.label === label) ? "not measured" : "not run");
+  const perRun = perRunMetrics(config, done, labels, measurements, missingReason, scale);
+
   const testsClaims = config.scales[scale].testsClaims ?? true;
   const claimRows: ClaimRow[] = spec.claims.map((c) => {
     // The criterion text names the metric by its display label (with unit), not its key.
@@ -118,7 +132,7 @@ export function buildExperimentReport(
     return { claim: paperClaim(c.claim), result, scale };
   });
 
-  const notes = [...(spec.notes ?? [])];
+  const notes = [...(spec.notes ?? []), ...evaluatedImageNotes(done, config)];
   const runNotes = new Map<string, string[]>();
   for (const record of done) {
     for (const note of record.notes ?? []) {
@@ -158,10 +172,90 @@ export function buildExperimentReport(
           ),
         ]
         : []),
+      ...(perRun.labels.length > 0
+        ? [
+          metricsTable(
+            `${config.name}-metrics`,
+            `${config.title}: every measured metric per run (scale ${scale})`,
+            perRun.labels,
+            perRun.rows,
+            [METRICS_TABLE_NOTE, ...perRun.notes],
+          ),
+        ]
+        : []),
     ],
     figures,
     notes,
   };
+}
+
+/**
+ * Collects the per-run metrics table: the report's metrics that some run
+ * measured, then every other number the records contain, by key.
+ */
+function perRunMetrics(
+  config: ExperimentConfig,
+  done: readonly RunResult[],
+  labels: readonly string[],
+  measurements: (metric: string) => Map<string, Measurement>,
+  missingReason: (label: string) => string,
+  scale: Scale,
+): { labels: string[]; rows: MetricsRow[]; notes: string[] } {
+  const recorded = new Set<string>();
+  for (const record of done) {
+    for (const [key, value] of Object.entries(record.metrics)) {
+      if (typeof value === "number" && Number.isFinite(value)) recorded.add(key);
+    }
+  }
+  const specKeys = config.report.metrics.map((m) => m.key);
+  const keys = [
+    ...specKeys.filter((key) => recorded.has(key)),
+    ...[...recorded].filter((key) => !specKeys.includes(key)).sort(),
+  ];
+  const byKey = new Map(keys.map((key) => [key, measurements(key)]));
+  const rows: MetricsRow[] = labels.map((label) => ({
+    setting: label,
+    cells: keys.map((key) => {
+      const paperKey = config.report.values.find((v) =>
+        v.run === label && v.metric === key && v.paper
+      )?.paper;
+      const ours = byKey.get(key)!.get(label) ?? null;
+      return {
+        ours,
+        ...(ours ? {} : { oursMissing: missingReason(label) }),
+        paper: paperKey ? paperValue(paperKey) : null,
+      };
+    }),
+    scale,
+  }));
+  const unmeasured = specKeys.filter((key) => !recorded.has(key));
+  const notes = unmeasured.length > 0 && done.length > 0
+    ? [`No run measured ${unmeasured.map((key) => metricLabel(config, key)).join(", ")}.`]
+    : [];
+  return { labels: keys.map((key) => metricLabel(config, key)), rows, notes };
+}
+
+/**
+ * States how many held-out images each run evaluated, from the `evaluatedImages`
+ * metric, beside the number its config requested.
+ */
+function evaluatedImageNotes(done: readonly RunResult[], config: ExperimentConfig): string[] {
+  const counts = new Map<string, string[]>();
+  for (const record of done) {
+    const evaluated = record.metrics.evaluatedImages;
+    if (typeof evaluated !== "number") continue;
+    const requested = recordValue(record, "config.data.evalImages");
+    const text = typeof requested === "number" && requested !== evaluated
+      ? `${evaluated} held-out images (${requested} requested, fewer exist in the photo set)`
+      : `${evaluated} held-out images`;
+    counts.set(text, [...(counts.get(text) ?? []), record.label]);
+  }
+  const runCount = config.runs.length;
+  return [...counts].map(([text, runLabels]) =>
+    runLabels.length === runCount
+      ? `Every run evaluated ${text}.`
+      : `Evaluated ${text} (runs: ${[...new Set(runLabels)].join(", ")}).`
+  );
 }
 
 function displayScale(config: ExperimentConfig, metric: string): number {

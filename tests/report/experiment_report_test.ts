@@ -195,7 +195,55 @@ Deno.test("reportMarkdown links figures and notes", () => {
   assertStringIncludes(md, "(figures/quantizer-mini-quantizer-rfid.html)");
   assertStringIncludes(md, "- Code version(s) of these results: abc123.");
   const tex = reportLatex(report);
-  assertEquals(tex.match(/\\begin\{table\}/g)?.length, 2);
+  assertEquals(tex.match(/\\begin\{table\}/g)?.length, 3);
+});
+
+Deno.test("buildExperimentReport lists every measured metric", () => {
+  const withPaper = parseExperimentConfig(
+    edit(trainExperiment(), (c) => (c.report.values[0].paper = "zero-shot/rfid/cr24")),
+    "test.json",
+  );
+  const records = [
+    done("gq-2x8", 0, { psnr: 25, ssim: 0.5, usage: 0.25 }),
+    done("lfq-1x16", 0, { psnr: 22, ssim: 0.25 }),
+  ];
+  const report = buildExperimentReport(withPaper, "cpu", records);
+  const table = report.tables.find((t) => t.id === "quantizer-mini-metrics")!;
+  assertEquals(table.columns.map((c) => c.header), [
+    "Setting",
+    "PSNR (dB)",
+    "ssim",
+    "usage",
+    "Scale",
+  ]);
+  assertEquals(table.rows[0], ["gq-2x8", "25", "0.5", "0.25", "cpu"]);
+  assertEquals(table.rows[1], ["lfq-1x16", "22", "0.25", "not measured", "cpu"]);
+  assertStringIncludes(table.notes!.join(" "), "No run measured rFID.");
+});
+
+Deno.test("buildExperimentReport shows known paper values", () => {
+  const withPaper = parseExperimentConfig(
+    edit(trainExperiment(), (c) => (c.report.values[0].paper = "zero-shot/rfid/cr24")),
+    "test.json",
+  );
+  const records = [done("gq-2x8", 0, { rfid: 3, psnr: 25 }), done("lfq-1x16", 0, { rfid: 4 })];
+  const table = buildExperimentReport(withPaper, "cpu", records).tables
+    .find((t) => t.id === "quantizer-mini-metrics")!;
+  assertEquals(table.rows[0][1], "3 (paper: 0.12 rFID)");
+  assertEquals(table.rows[1][1], "4");
+});
+
+Deno.test("buildExperimentReport notes evaluated image counts", () => {
+  const records = [
+    done("gq-2x8", 0, { psnr: 25, evaluatedImages: 3 }),
+    done("lfq-1x16", 0, { psnr: 22, evaluatedImages: 4 }),
+  ];
+  const report = buildExperimentReport(config, "cpu", records);
+  assertStringIncludes(
+    report.notes.join("\n"),
+    "Evaluated 3 held-out images (4 requested, fewer exist in the photo set) (runs: gq-2x8).",
+  );
+  assertStringIncludes(report.notes.join("\n"), "Evaluated 4 held-out images (runs: lfq-1x16).");
 });
 
 Deno.test("checkPaperReferences rejects unknown keys", () => {
