@@ -1,0 +1,287 @@
+/**
+ * `deno task export-latents`: saves the pre-quantization encoder latents `u`
+ * of a trained tokenizer (WeTok, arXiv 2508.05599) on the photos of a corpus
+ * set, for the `file` source of the entropy approximation-error study.
+ *
+ * Writes OUT (raw little-endian float32, one row of d values per token, tokens
+ * in image-major then raster order unless rows are subsampled) and OUT.json
+ * (checkpoint, photos, d, rows, code version), both atomically.
+ *
+ * Usage: deno task export-latents --checkpoint PATH --out FILE [options]; see --help.
+ */
+import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
+import { initBackend, parseBackendName, Rng, tf } from "../lib/engine/mod.ts";
+import { CORPUS_SETS, type CorpusSet, loadCorpus, loadEvalBatch } from "../lib/data/mod.ts";
+import { atomicWrite, atomicWriteJson } from "../lib/io/atomic_write.ts";
+import { errorMessage, log } from "../lib/io/log.ts";
+import { Progress } from "../lib/io/progress.ts";
+import {
+  downsamplingFactor,
+  Encoder,
+  findConfig,
+  ParameterStore,
+  shapesEqual,
+  type TokenizerConfig,
+} from "../lib/nn/mod.ts";
+import { type CheckpointData, latestCheckpoint, loadCheckpoint } from "../lib/train/checkpoint.ts";
+import { parseTrainConfig, type TrainConfig } from "../lib/train/config.ts";
+
+const HELP = `Usage: deno task export-latents --checkpoint PATH --out FILE [options]
+
+Runs the encoder of a trained tokenizer on the training and held-out photos of a
+corpus set, resized and centre-cropped by the evaluation protocol, and writes the
+pre-quantization latents u as raw little-endian float32 rows of d values to FILE,
+with a JSON sidecar FILE.json.
+
+Options:
+  --checkpoint PATH   run folder of "deno task train" (newest ckpt-*.wtk) or one .wtk file
+  --out FILE          output file of float32 rows
+  --weights ema|raw   checkpoint weights (default ema, as the evaluation uses)
+  --set NAME          corpus set: ci or full (default: the checkpoint's training set)
+  --size S            evaluation side in pixels (default: the checkpoint's cropSize,
+                      which the training run also evaluates at)
+  --max-rows N        keep at most N rows, drawn without replacement (default: all)
+  --seed N            seed of the row subsample (default 0)
+  --batch N           images per encoder call (default 8)
+  --cache DIR         corpus cache of "deno task corpus" (default: WETOK_CACHE, else .cache/wetok)
+  --backend NAME      wasm (default), cpu, webgpu or tensorflow; also WETOK_BACKEND
+  --help              print this text`;
+
+/** Contents of the JSON sidecar next to a latent file. */
+interface LatentSidecar {
+  format: "float32-le rows";
+  d: number;
+  rows: number;
+  /** Rows before subsampling: photos x tokens per photo. */
+  totalRows: number;
+  subsampleSeed: number | null;
+  checkpoint: string;
+  step: number;
+  weights: string;
+  network: string;
+  quantizer: TrainConfig["quantizer"];
+  corpusSet: CorpusSet;
+  evalSize: number;
+  tokenGrid: [number, number];
+  photos: { id: string; split: string }[];
+  commit: string;
+  date: string;
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new RangeError(`invalid --${name} "${text}": expected a positive integer`);
+  }
+  return value;
+}
+
+async function gitCommit(): Promise<string> {
+  try {
+    const output = await new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"] }).output();
+    return output.success ? new TextDecoder().decode(output.stdout).trim() : "unknown";
+  } catch (err) {
+    log.warn(`export-latents: failed to read the git commit, recording "unknown": ${errorMessage(err)}`);
+    return "unknown";
+  }
+}
+
+/** Encoder of a checkpoint, with the weights chosen and the run's training config. */
+interface LoadedEncoder {
+  encoder: Encoder;
+  file: string;
+  step: number;
+  config: TrainConfig;
+}
+
+/**
+ * Returns the architecture of a checkpoint's network: a released or small
+ * config of lib/nn, or a `custom-ch<C>-x<M1>-<M2>...-rb<R>` network of the
+ * experiment executor, whose latent channels come from the stored encoder.
+ */
+function architectureOf(network: string, data: CheckpointData, file: string): TokenizerConfig {
+  const custom = /^custom-ch(\d+)-x(\d+(?:-\d+)*)-rb(\d+)$/.exec(network);
+  if (custom === null) return findConfig(network).tokenizer;
+  const bias = data.tensors["model/encoder.conv_out.bias"];
+  if (bias === undefined || bias.shape.length !== 1) {
+    throw new Error(`checkpoint ${file} contains no encoder output bias "model/encoder.conv_out.bias"`);
+  }
+  return {
+    ch: Number(custom[1]),
+    chMult: custom[2].split("-").map(Number),
+    numResBlocks: Number(custom[3]),
+    zChannels: bias.shape[0],
+  };
+}
+
+/**
+ * Loads the encoder of a checkpoint file, or of the newest checkpoint of a run
+ * folder. A trainable weight comes from `ema/<name>` when `weights` is "ema".
+ */
+async function loadEncoder(path: string, weights: "ema" | "raw"): Promise<LoadedEncoder> {
+  // NOTE: lib/tokenizer's loadTokenizerFromCheckpoint rejects the custom networks of the
+  // experiment executor, so this loads the encoder alone with the same key layout.
+  let file = path;
+  if ((await Deno.stat(path)).isDirectory) {
+    const found = await latestCheckpoint(path);
+    if (found === null) throw new Error(`no checkpoint ckpt-NNNNNNNN.wtk found in ${path}`);
+    file = found.path;
+  }
+  const data = await loadCheckpoint(file);
+  const config = parseTrainConfig(data.config);
+  const encoder = new Encoder(architectureOf(config.network, data, file), {
+    rng: new Rng(0),
+    store: new ParameterStore(),
+  });
+  const problems: string[] = [];
+  for (const entry of encoder.store.entries()) {
+    const key = weights === "ema" && entry.trainable ? `ema/${entry.name}` : `model/${entry.name}`;
+    const stored = data.tensors[key];
+    if (stored === undefined) {
+      problems.push(`missing "${key}"`);
+    } else if (!shapesEqual(stored.shape, entry.variable.shape)) {
+      problems.push(`"${key}" has shape [${stored.shape}], the encoder expects [${entry.variable.shape}]`);
+    } else {
+      tf.tidy(() => encoder.store.assign(entry.name, tf.tensor(stored.values, stored.shape, "float32")));
+    }
+  }
+  if (problems.length > 0) {
+    encoder.store.dispose();
+    throw new Error(
+      `checkpoint ${file} does not match its network "${config.network}": ${problems.slice(0, 4).join("; ")}`,
+    );
+  }
+  return { encoder, file, step: data.step, config };
+}
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    args: Deno.args,
+    options: {
+      checkpoint: { type: "string" },
+      out: { type: "string" },
+      weights: { type: "string", default: "ema" },
+      set: { type: "string" },
+      size: { type: "string" },
+      "max-rows": { type: "string" },
+      seed: { type: "string", default: "0" },
+      batch: { type: "string", default: "8" },
+      cache: { type: "string" },
+      backend: { type: "string" },
+      help: { type: "boolean", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  if (values.checkpoint === undefined || values.out === undefined) {
+    console.error(`missing --checkpoint or --out; run with --help for usage`);
+    return 2;
+  }
+  const weights = values.weights;
+  if (weights !== "ema" && weights !== "raw") {
+    throw new RangeError(`invalid --weights "${weights}": use ema or raw`);
+  }
+  const maxRows = values["max-rows"] === undefined ? null : positiveInteger("max-rows", values["max-rows"]);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(seed) || seed < 0) {
+    throw new RangeError(`invalid --seed "${values.seed}": expected an integer of at least 0`);
+  }
+  const batchSize = positiveInteger("batch", values.batch);
+  const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ??
+    fileURLToPath(new URL("../.cache/wetok", import.meta.url));
+
+  await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")), { announce: true });
+  const { encoder, file, step, config } = await loadEncoder(values.checkpoint, weights);
+  try {
+    const set = (values.set ?? config.data) as CorpusSet;
+    if (!CORPUS_SETS.includes(set)) {
+      throw new RangeError(
+        `corpus set "${set}" is not one of ${CORPUS_SETS.join(", ")}` +
+          (values.set === undefined ? ` (the checkpoint trained on "${config.data}"); pass --set` : ""),
+      );
+    }
+    const size = values.size === undefined ? config.cropSize : positiveInteger("size", values.size);
+    const f = downsamplingFactor(encoder.config);
+    if (size % f !== 0 || size / f < 2) {
+      throw new RangeError(
+        `invalid eval size ${size}: expected a multiple of the downsampling factor ${f} of at least ${2 * f}`,
+      );
+    }
+    const corpus = await loadCorpus(cacheDir, set);
+    const photos = [...corpus.photos].sort((a, b) => a.id.localeCompare(b.id));
+    if (photos.length === 0) throw new Error(`corpus set "${set}" in ${cacheDir} contains no photos`);
+
+    const d = encoder.config.zChannels;
+    const grid = size / f;
+    const rowsPerPhoto = grid * grid;
+    const totalRows = photos.length * rowsPerPhoto;
+    const all = new Float32Array(totalRows * d);
+    log.info(
+      `export-latents: started, ${photos.length} photos of set "${set}" at ${size} x ${size}, ` +
+        `${totalRows} rows of d = ${d}, checkpoint ${file} (step ${step}, ${weights})`,
+    );
+    const progress = new Progress({ label: "export-latents", total: photos.length, unit: "photo" });
+    for (let start = 0; start < photos.length; start += batchSize) {
+      const files = photos.slice(start, start + batchSize).map((p) => p.file);
+      const images = await loadEvalBatch(files, size);
+      const latent = tf.tidy(() => encoder.apply(images));
+      try {
+        const values = await latent.data();
+        all.set(values, start * rowsPerPhoto * d);
+      } finally {
+        tf.dispose([images, latent]);
+      }
+      progress.update(Math.min(start + batchSize, photos.length));
+    }
+    const bad = all.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0) {
+      throw new RangeError(`encoder latent ${all[bad]} at row ${Math.floor(bad / d)} is not finite`);
+    }
+
+    let rows = totalRows;
+    let output = all;
+    if (maxRows !== null && maxRows < totalRows) {
+      const chosen = new Rng(seed).permutation(totalRows).slice(0, maxRows).sort((a, b) => a - b);
+      output = new Float32Array(maxRows * d);
+      chosen.forEach((row, i) => output.set(all.subarray(row * d, (row + 1) * d), i * d));
+      rows = maxRows;
+    }
+    // Float32Array is little-endian on every platform Deno runs on (x86-64, arm64).
+    await atomicWrite(values.out, new Uint8Array(output.buffer, output.byteOffset, output.byteLength));
+    const sidecar: LatentSidecar = {
+      format: "float32-le rows",
+      d,
+      rows,
+      totalRows,
+      subsampleSeed: rows < totalRows ? seed : null,
+      checkpoint: file,
+      step,
+      weights,
+      network: config.network,
+      quantizer: config.quantizer,
+      corpusSet: set,
+      evalSize: size,
+      tokenGrid: [grid, grid],
+      photos: photos.map((p) => ({ id: p.id, split: p.split })),
+      commit: await gitCommit(),
+      date: new Date().toISOString(),
+    };
+    await atomicWriteJson(`${values.out}.json`, sidecar);
+    log.info(`export-latents: finished, ${rows} of ${totalRows} rows written to ${values.out}`);
+    return 0;
+  } finally {
+    encoder.store.dispose();
+  }
+}
+
+if (import.meta.main) {
+  try {
+    Deno.exit(await main());
+  } catch (err) {
+    log.error("export-latents failed", err);
+    Deno.exit(1);
+  }
+}
