@@ -61,7 +61,7 @@ export function valuesTable(
 export interface MetricCell {
   /** Our measurement, or `null` when the run has no value for this metric. */
   ours: Measurement | null;
-  /** Why `ours` is missing (such as "not measured"), shown instead of a number. */
+  /** Reason `ours` is missing (such as "not measured"), shown instead of a number. */
   oursMissing?: string;
   /** The paper's value for this setting and metric, or `null` where none is known. */
   paper: PaperValue | null;

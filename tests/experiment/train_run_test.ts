@@ -130,6 +130,7 @@ Deno.test("trainExecutor trains, evaluates and resumes", {
   assert(m.decodeMs > 0, `decodeMs ${m.decodeMs}`);
   assert(m.noiseSpread >= 0, `noiseSpread ${m.noiseSpread}`);
   assertEquals(m.compressionRatio, (24 * 2 * 2) / 8);
+  assertEquals(m.evaluatedImages, 2);
   assertEquals(first.series?.psnrPerRound.length, 2);
   assertEquals(m.finalPsnr, first.series?.psnrPerRound[1]);
   assertEquals(first.notes, [
@@ -141,6 +142,22 @@ Deno.test("trainExecutor trains, evaluates and resumes", {
   assertEquals(tf.memory().numTensors, tensorsBefore, "tensors left alive by the resumed run");
   assertAlmostEquals(second.metrics.psnr, m.psnr, 1e-9);
   assertAlmostEquals(second.metrics.ssim, m.ssim, 1e-9);
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
+Deno.test("trainExecutor records fewer evaluated images", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const cacheDir = await fakeCorpus();
+  const execute = trainExecutor({ cacheDir, evalBatch: 2 });
+  const asksFive: TrainRunConfig = {
+    ...run,
+    data: { ...run.data, evalImages: 5 },
+    eval: { metrics: ["psnr"] },
+  };
+  const output = await execute(context(asksFive, join(cacheDir, "checkpoints")));
+  assertEquals(output.metrics.evaluatedImages, 2);
   await Deno.remove(cacheDir, { recursive: true });
 });
 

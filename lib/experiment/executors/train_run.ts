@@ -7,6 +7,8 @@
  * - `psnr` (dB, data range 255) and `ssim` (7x7 uniform window, scikit-image's default).
  * - `usage`: mean over index groups of the share of sub-codes that occur.
  * - `compressionRatio`: `24 f^2 / d` with `d` the index bits per token.
+ * - `evaluatedImages`: held-out photos evaluated, which is less than `data.evalImages`
+ *   when the photo set has fewer (a warning is logged then).
  * - `decodeMs`: decoder time per image (when `eval.decodeTiming`).
  * - `noiseSpread`: mean over pixels of the standard deviation across
  *   `eval.noiseSamples` noise draws, in [0, 1] intensity units.
@@ -267,10 +269,15 @@ async function evaluate(
   options: TrainExecutorOptions,
   context: RunContext,
 ): Promise<Evaluation> {
-  const paths = (await imagePaths(run.data.set, "test", options.cacheDir)).slice(
-    0,
-    run.data.evalImages,
-  );
+  const heldOut = await imagePaths(run.data.set, "test", options.cacheDir);
+  const paths = heldOut.slice(0, run.data.evalImages);
+  if (paths.length < run.data.evalImages) {
+    log.warn(
+      `run ${context.run.experiment}/${context.run.label}: evaluating ${paths.length} held-out ` +
+        `images, fewer than the ${run.data.evalImages} requested, because photo set ` +
+        `"${run.data.set}" has only ${heldOut.length}`,
+    );
+  }
   const images = [];
   for (const path of paths) {
     images.push(await evalTransform(await decodeImage(path), run.data.cropSize));
@@ -325,6 +332,7 @@ async function evaluate(
 
   const size = run.data.cropSize;
   const scalars: Record<string, number> = {
+    evaluatedImages: images.length,
     psnr: mean(finitePsnrs(originals, reconstructions, identical)),
     ssim: meanSsim(originals, reconstructions, { width: size, height: size, channels: 3 }, {
       window: "uniform7",
