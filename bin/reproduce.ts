@@ -22,7 +22,10 @@ import {
   runExperiment,
   type RunRecord,
   type RunSummary,
+  type Scale,
 } from "../lib/experiment/mod.ts";
+import { buildCorpus, indexPath } from "../lib/data/corpus_builder.ts";
+import { type CorpusSet, loadManifest } from "../lib/data/manifest.ts";
 import { runEntropyMemory } from "../lib/experiment/executors/entropy_memory.ts";
 import { trainExecutor } from "../lib/experiment/executors/train_run.ts";
 import { atomicWrite } from "../lib/io/atomic_write.ts";
@@ -88,6 +91,8 @@ Deno.exit(
 /** Runs the experiments and writes the reports; returns the process exit code. */
 async function main(): Promise<number> {
   const scale = parseScale(flags.scale!);
+  // Parsed before --list and --report-only, so an invalid backend name fails in every mode.
+  const backend = parseBackendName(flags.backend ?? Deno.env.get("WETOK_BACKEND"));
   const formats = parseImageFormats(flags.images!);
   const configs = await loadConfigs(join(root, "experiments"), names);
 
@@ -110,7 +115,7 @@ async function main(): Promise<number> {
       recordsByExperiment.set(config.name, await store.latest(config.name, scale));
     }
   } else {
-    const backend = parseBackendName(flags.backend ?? Deno.env.get("WETOK_BACKEND"));
+    await buildMissingCorpora(configs, scale, resolve(flags.cache!));
     await initBackend(backend);
     const version = await codeVersion(root);
     if (version.dirty) {
@@ -172,6 +177,35 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/**
+ * Builds the corpus index of every photo set that a train run at `scale` needs
+ * and that `cacheDir` lacks, as `deno task corpus --set SET` would.
+ */
+async function buildMissingCorpora(
+  configs: readonly ExperimentConfig[],
+  scale: Scale,
+  cacheDir: string,
+): Promise<void> {
+  const sets = new Set<CorpusSet>();
+  for (const config of configs) {
+    for (const run of resolveRuns(config, scale)) {
+      if (run.config.task === "train") sets.add(run.config.data.set as CorpusSet);
+    }
+  }
+  for (const set of sets) {
+    const path = indexPath(cacheDir, set);
+    try {
+      await Deno.stat(path);
+      continue;
+    } catch (err) {
+      if (!(err instanceof Deno.errors.NotFound)) throw err;
+    }
+    log.info(`corpus index ${path} not found; building photo set "${set}" into ${cacheDir}`);
+    const index = await buildCorpus({ manifest: await loadManifest(), set, cacheDir });
+    log.info(`corpus ${set}: built ${path} with ${index.photos.length} photos`);
+  }
 }
 
 function recordOf(summary: RunSummary): RunRecord[] {
