@@ -265,9 +265,7 @@ export function latentsFromArray(data: ArrayLike<number>, tokens: number, bits: 
   return { data: copy, tokens, bits };
 }
 
-// TODO: no trained tokenizer checkpoint exists yet, so no config uses encoder
-// latents of real photos. Save the encoder output as float32 [tokens, d] and
-// add a `file` source to a sweep config once one does.
+// Encoder latents of a trained tokenizer: experiments/entropy-real-latents.json (written by bin/export_latents.ts).
 
 /**
  * Computes the per-bit logits `4 u / tau` of the soft assignment
