@@ -283,7 +283,7 @@ function parseClaimSpec(
 ): ClaimSpec {
   const { requireLabel, requireMetric } = refs;
   const claim = check.object(value, field);
-  check.keys(claim, field, ["claim", "criterion"]);
+  check.keys(claim, field, ["claim", "mapping", "untested", "criterion"]);
   const cf = `${field}.criterion`; // criterion field path
   const criterion = check.object(claim.criterion, cf);
   const kind = check.oneOf(criterion.kind, `${cf}.kind`, ["order", "best", "threshold"] as const);
@@ -327,7 +327,16 @@ function parseClaimSpec(
     };
   }
 
-  return { claim: check.string(claim.claim, `${field}.claim`), criterion: spec };
+  return {
+    claim: check.string(claim.claim, `${field}.claim`),
+    ...(claim.mapping !== undefined
+      ? { mapping: check.string(claim.mapping, `${field}.mapping`) }
+      : {}),
+    ...(claim.untested !== undefined
+      ? { untested: check.string(claim.untested, `${field}.untested`) }
+      : {}),
+    criterion: spec,
+  };
 }
 
 function parseFigureSpec(

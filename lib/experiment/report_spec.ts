@@ -29,6 +29,16 @@ export interface ValueSpec {
 export interface ClaimSpec {
   /** Key of the published claim (see `lib/report/paper_values.ts`). */
   claim: string;
+  /**
+   * How the claim's settings map to the runs at this scale, written before the
+   * criterion, such as "c3-b3 stands for 256 channels x 4 blocks".
+   */
+  mapping?: string;
+  /**
+   * Reason the runs cannot test the claim, such as a missing baseline. When set,
+   * the verdict is "not tested at this scale" and the criterion is shown as a proxy.
+   */
+  untested?: string;
   criterion:
     | {
       kind: "order";

@@ -125,7 +125,11 @@ export function buildExperimentReport(
     // The criterion text names the metric by its display label (with unit), not its key.
     const labelled = { ...c.criterion, metric: metricLabel(config, c.criterion.metric) };
     const result = evaluateCriterion(labelled, measurements(c.criterion.metric));
-    if (!testsClaims) {
+    if (c.mapping) result.criterion = `${c.mapping}. ${result.criterion}`;
+    if (c.untested) {
+      result.verdict = "not tested at this scale";
+      result.criterion = `proxy only (${c.untested}): ${result.criterion}`;
+    } else if (!testsClaims) {
       result.verdict = "inconclusive";
       result.evidence = `scale ${scale} does not test claims; ${result.evidence}`;
     }
@@ -388,10 +392,16 @@ function buildFigure(
       marker: { symbol: "diamond", size: 10 },
     });
   }
+  // On a log axis Plotly labels minor ticks (2, 5, 20, ...) that crowd the few
+  // data points, so a log x axis of a line figure gets ticks at the data's x values.
+  const xTicks = spec.kind === "line" && spec.xType === "log"
+    ? [...new Set(traces.flatMap((t) => (t.x as unknown[]).filter((x) => typeof x === "number")))]
+      .sort((a, b) => (a as number) - (b as number)) as number[]
+    : undefined;
   return {
     id: `${config.name}-${spec.id}`,
     title: `${spec.title} (scale ${scale})`,
-    x: { title: spec.xTitle, type: spec.xType },
+    x: { title: spec.xTitle, type: spec.xType, ...(xTicks ? { tickValues: xTicks } : {}) },
     y: { title: spec.yTitle, type: spec.yType },
     traces,
     ...(spec.caption ? { caption: spec.caption } : {}),

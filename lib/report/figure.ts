@@ -21,6 +21,8 @@ export interface FigureAxis {
   title: string;
   /** Plotly axis type (default "linear"). */
   type?: "linear" | "log" | "category";
+  /** Values that get a tick and label (Plotly `tickvals`); default: Plotly's own ticks. */
+  tickValues?: number[];
 }
 
 /** A figure: the data and the chart description, with no rendering state. */
@@ -126,6 +128,7 @@ export function plotlySpec(figure: Figure): {
   const axis = (a: FigureAxis) => ({
     title: { text: a.title },
     ...(a.type ? { type: a.type } : {}),
+    ...(a.tickValues ? { tickmode: "array", tickvals: a.tickValues } : {}),
     automargin: true,
   });
   const layout: Record<string, unknown> = {

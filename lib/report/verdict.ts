@@ -9,8 +9,15 @@
  * Differences inside the margin make the verdict "inconclusive".
  */
 
-/** Outcome of checking one claim. */
-export type Verdict = "reproduced" | "not reproduced" | "inconclusive";
+/**
+ * Outcome of checking one claim. "not tested at this scale" marks a claim
+ * that the runs cannot test (such as a comparison with tokenizers that are not available).
+ */
+export type Verdict =
+  | "reproduced"
+  | "not reproduced"
+  | "inconclusive"
+  | "not tested at this scale";
 
 /** A metric aggregated over the seeds of one run label. */
 export interface Measurement {

@@ -246,6 +246,60 @@ Deno.test("buildExperimentReport notes evaluated image counts", () => {
   assertStringIncludes(report.notes.join("\n"), "Evaluated 4 held-out images (runs: lfq-1x16).");
 });
 
+Deno.test("buildExperimentReport marks untested claims", () => {
+  const untested = parseExperimentConfig(
+    edit(trainExperiment(), (c) => {
+      c.report.claims[0].mapping = "gq-2x8 stands for the released shape";
+      c.report.claims[0].untested = "no baseline here";
+    }),
+    "test.json",
+  );
+  const records = [done("gq-2x8", 0, { rfid: 1 }), done("lfq-1x16", 0, { rfid: 5 })];
+  const claims = buildExperimentReport(untested, "cpu", records).tables[1];
+  assertEquals(claims.rows[0][4], "not tested at this scale");
+  assertEquals(
+    claims.rows[0][5],
+    "proxy only (no baseline here): gq-2x8 stands for the released shape. " +
+      "rFID: gq-2x8 < lfq-1x16 (margin >= 0)",
+  );
+});
+
+Deno.test("parseExperimentConfig rejects a non-string mapping", () => {
+  assertThrows(
+    () =>
+      parseExperimentConfig(
+        edit(trainExperiment(), (c) => (c.report.claims[0].mapping = 3)),
+        "test.json",
+      ),
+    Error,
+    "mapping",
+  );
+});
+
+Deno.test("buildExperimentReport ticks log axes at data", () => {
+  const logLine = parseExperimentConfig(
+    edit(trainExperiment(), (c) => {
+      c.report.figures[0] = {
+        id: "rfid-bits",
+        title: "rFID against bits",
+        kind: "line",
+        metric: "rfid",
+        x: "config.quantizer.bits",
+        group: "config.quantizer.kind",
+        xTitle: "bits",
+        yTitle: "rFID",
+        xType: "log",
+      };
+    }),
+    "test.json",
+  );
+  const lfq = done("lfq-1x16", 0, { rfid: 5 });
+  lfq.config = edit(lfq.config, (c) => (c.quantizer.bits = 8));
+  const records = [done("gq-2x8", 0, { rfid: 1 }), lfq];
+  const figure = buildExperimentReport(logLine, "cpu", records).figures[0];
+  assertEquals(figure.x.tickValues, [8, 16]);
+});
+
 Deno.test("checkPaperReferences rejects unknown keys", () => {
   const bad = parseExperimentConfig(
     edit(trainExperiment(), (c) => (c.report.values[0].paper = "made/up")),

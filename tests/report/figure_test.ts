@@ -109,6 +109,15 @@ Deno.test("plotlySpec leaves unset axis types to Plotly", () => {
   assertEquals(layout.yaxis.type, "log");
 });
 
+Deno.test("plotlySpec sets tick values", () => {
+  const figure = lineFigure("ticks");
+  figure.x = { ...figure.x, type: "log", tickValues: [1, 4, 16] };
+  const layout = plotlySpec(figure).layout as Record<string, Record<string, unknown>>;
+  assertEquals(layout.xaxis.tickmode, "array");
+  assertEquals(layout.xaxis.tickvals, [1, 4, 16]);
+  assertEquals(layout.yaxis.tickvals, undefined);
+});
+
 Deno.test("figureHtml embeds the figure data", () => {
   const figure = lineFigure("memory");
   const html = figureHtml(figure, "/* plotly */");
@@ -119,7 +128,9 @@ Deno.test("figureHtml embeds the figure data", () => {
 
 Deno.test("figureHtml has no external URL", async () => {
   const figure = lineFigure("memory");
-  const plotly = await Deno.readTextFile(new URL(import.meta.resolve("plotly.js-cartesian-dist-min")));
+  const plotly = await Deno.readTextFile(
+    new URL(import.meta.resolve("plotly.js-cartesian-dist-min")),
+  );
   const html = figureHtml(figure, plotly);
   assert(html.includes(plotly.slice(0, 200)), "Plotly is not inlined");
   const rest = withoutPlotly(html);
