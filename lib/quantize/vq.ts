@@ -27,7 +27,9 @@ function gatherCodewords(codebook: tf.Tensor2D, index: tf.Tensor1D): tf.Tensor2D
     const [table, rows] = args as [tf.Tensor2D, tf.Tensor1D];
     const value = tf.gather(table, rows);
     const gradFunc = (dy: tf.Tensor) => {
-      const selector = tf.oneHot(rows, table.shape[0], 1, 0, "float32") as tf.Tensor2D;
+      // The wasm backend's OneHot kernel (tfjs 4.22) ignores the dtype and writes int32
+      // bits into a float32 output, so the one-hot matrix is built as int32 and cast.
+      const selector = tf.cast(tf.oneHot(rows, table.shape[0]), "float32") as tf.Tensor2D;
       return [tf.matMul(selector, dy as tf.Tensor2D, true, false), tf.zeros(rows.shape, "float32")];
     };
     return { value, gradFunc };

@@ -1,7 +1,8 @@
 /**
  * FSQ and VQ through the trainer: config validation, a few updates of a real
  * WeTok network (CR48-small, d = 32) on synthetic images, the VQ codebook's
- * gradient and stage-2 freeze, and the codebook's checkpoint round trip.
+ * gradient and stage-2 freeze, and the codebook's checkpoint round trip, on the
+ * wasm backend (whose float32 OneHot kernel once zeroed the codebook gradient).
  */
 import {
   assert,
@@ -32,7 +33,7 @@ import {
 import { loadTokenizerFromCheckpoint } from "../../lib/tokenizer/mod.ts";
 import { sinusoidData, sinusoidImages } from "../tokenizer/_trained_run.ts";
 
-await initBackend("cpu", { announce: false });
+await initBackend("wasm", { announce: false });
 
 /** 32 FSQ levels for CR48-small's 32 latent channels: 2^16 * 3^16, about 41 bits. */
 const FSQ_LEVELS = Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? 4 : 3));
