@@ -3,8 +3,8 @@
  * of a trained tokenizer (WeTok, arXiv 2508.05599) on the photos of a corpus
  * set, for the `file` source of the entropy approximation-error study.
  *
- * Writes OUT (raw little-endian float32, one row of d values per token, tokens
- * in image-major then raster order unless rows are subsampled) and OUT.json
+ * Writes FILE (raw little-endian float32, one row of d values per token, in
+ * photo order then raster order, also after subsampling) and FILE.json
  * (checkpoint, photos, d, rows, code version), both atomically.
  *
  * Usage: deno task export-latents --checkpoint PATH --out FILE [options]; see --help.
@@ -79,10 +79,13 @@ function positiveInteger(name: string, text: string): number {
 
 async function gitCommit(): Promise<string> {
   try {
-    const output = await new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"] }).output();
+    const output = await new Deno.Command("git", { args: ["rev-parse", "--short", "HEAD"] })
+      .output();
     return output.success ? new TextDecoder().decode(output.stdout).trim() : "unknown";
   } catch (err) {
-    log.warn(`export-latents: failed to read the git commit, recording "unknown": ${errorMessage(err)}`);
+    log.warn(
+      `export-latents: failed to read the git commit, recording "unknown": ${errorMessage(err)}`,
+    );
     return "unknown";
   }
 }
@@ -105,7 +108,9 @@ function architectureOf(network: string, data: CheckpointData, file: string): To
   if (custom === null) return findConfig(network).tokenizer;
   const bias = data.tensors["model/encoder.conv_out.bias"];
   if (bias === undefined || bias.shape.length !== 1) {
-    throw new Error(`checkpoint ${file} contains no encoder output bias "model/encoder.conv_out.bias"`);
+    throw new Error(
+      `checkpoint ${file} contains no encoder output bias "model/encoder.conv_out.bias"`,
+    );
   }
   return {
     ch: Number(custom[1]),
@@ -123,9 +128,24 @@ async function loadEncoder(path: string, weights: "ema" | "raw"): Promise<Loaded
   // NOTE: lib/tokenizer's loadTokenizerFromCheckpoint rejects the custom networks of the
   // experiment executor, so this loads the encoder alone with the same key layout.
   let file = path;
-  if ((await Deno.stat(path)).isDirectory) {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(
+        `checkpoint ${path} not found; give a run folder of "deno task train" or a .wtk file`,
+      );
+    }
+    throw err;
+  }
+  if (info.isDirectory) {
     const found = await latestCheckpoint(path);
-    if (found === null) throw new Error(`no checkpoint ckpt-NNNNNNNN.wtk found in ${path}`);
+    if (found === null) {
+      throw new Error(
+        `no checkpoint ckpt-NNNNNNNN.wtk found in ${path}; give a run folder of "deno task train" or a .wtk file`,
+      );
+    }
     file = found.path;
   }
   const data = await loadCheckpoint(file);
@@ -141,18 +161,77 @@ async function loadEncoder(path: string, weights: "ema" | "raw"): Promise<Loaded
     if (stored === undefined) {
       problems.push(`missing "${key}"`);
     } else if (!shapesEqual(stored.shape, entry.variable.shape)) {
-      problems.push(`"${key}" has shape [${stored.shape}], the encoder expects [${entry.variable.shape}]`);
+      problems.push(
+        `"${key}" has shape [${stored.shape}], the encoder expects [${entry.variable.shape}]`,
+      );
     } else {
-      tf.tidy(() => encoder.store.assign(entry.name, tf.tensor(stored.values, stored.shape, "float32")));
+      tf.tidy(() =>
+        encoder.store.assign(entry.name, tf.tensor(stored.values, stored.shape, "float32"))
+      );
     }
   }
   if (problems.length > 0) {
     encoder.store.dispose();
     throw new Error(
-      `checkpoint ${file} does not match its network "${config.network}": ${problems.slice(0, 4).join("; ")}`,
+      `checkpoint ${file} does not match its network "${config.network}": ${
+        problems.slice(0, 4).join("; ")
+      }`,
     );
   }
   return { encoder, file, step: data.step, config };
+}
+
+/**
+ * Runs the encoder on image files loaded by the evaluation protocol at `size`
+ * pixels, `batchSize` images per call, and returns the latents as rows of d.
+ *
+ * @throws RangeError when a latent value is not finite.
+ */
+async function encodePhotos(
+  encoder: Encoder,
+  files: string[],
+  size: number,
+  batchSize: number,
+): Promise<Float32Array> {
+  const d = encoder.config.zChannels;
+  const rowsPerPhoto = (size / downsamplingFactor(encoder.config)) ** 2;
+  const all = new Float32Array(files.length * rowsPerPhoto * d);
+  const progress = new Progress({ label: "export-latents", total: files.length, unit: "photo" });
+  for (let start = 0; start < files.length; start += batchSize) {
+    const images = await loadEvalBatch(files.slice(start, start + batchSize), size);
+    const latent = tf.tidy(() => encoder.apply(images));
+    try {
+      all.set(await latent.data(), start * rowsPerPhoto * d);
+    } finally {
+      tf.dispose([images, latent]);
+    }
+    progress.update(Math.min(start + batchSize, files.length));
+  }
+  const bad = all.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) {
+    throw new RangeError(
+      `encoder latent ${all[bad]} at row ${
+        Math.floor(bad / d)
+      } is not finite; check the checkpoint weights`,
+    );
+  }
+  return all;
+}
+
+/** Returns `count` rows of `d` values drawn without replacement by `rng`, kept in their original order. */
+function subsampleRows(all: Float32Array, d: number, count: number, rng: Rng): Float32Array {
+  const chosen = rng.permutation(all.length / d).slice(0, count).sort((a, b) => a - b);
+  const output = new Float32Array(count * d);
+  chosen.forEach((row, i) => output.set(all.subarray(row * d, (row + 1) * d), i * d));
+  return output;
+}
+
+/** Encodes float32 values as little-endian bytes, whatever the platform's byte order. */
+function littleEndianBytes(values: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(4 * values.length);
+  const view = new DataView(bytes.buffer);
+  values.forEach((v, i) => view.setFloat32(4 * i, v, true));
+  return bytes;
 }
 
 async function main(): Promise<number> {
@@ -184,7 +263,9 @@ async function main(): Promise<number> {
   if (weights !== "ema" && weights !== "raw") {
     throw new RangeError(`invalid --weights "${weights}": use ema or raw`);
   }
-  const maxRows = values["max-rows"] === undefined ? null : positiveInteger("max-rows", values["max-rows"]);
+  const maxRows = values["max-rows"] === undefined
+    ? null
+    : positiveInteger("max-rows", values["max-rows"]);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) {
     throw new RangeError(`invalid --seed "${values.seed}": expected an integer of at least 0`);
@@ -193,64 +274,47 @@ async function main(): Promise<number> {
   const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ??
     fileURLToPath(new URL("../.cache/wetok", import.meta.url));
 
-  await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")), { announce: true });
+  await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")), {
+    announce: true,
+  });
   const { encoder, file, step, config } = await loadEncoder(values.checkpoint, weights);
   try {
     const set = (values.set ?? config.data) as CorpusSet;
     if (!CORPUS_SETS.includes(set)) {
       throw new RangeError(
-        `corpus set "${set}" is not one of ${CORPUS_SETS.join(", ")}` +
-          (values.set === undefined ? ` (the checkpoint trained on "${config.data}"); pass --set` : ""),
+        `invalid corpus set "${set}": expected one of ${CORPUS_SETS.join(", ")}` +
+          (values.set === undefined
+            ? ` (the checkpoint trained on "${config.data}"); pass --set`
+            : ""),
       );
     }
     const size = values.size === undefined ? config.cropSize : positiveInteger("size", values.size);
     const f = downsamplingFactor(encoder.config);
-    if (size % f !== 0 || size / f < 2) {
+    if (size % f !== 0) {
       throw new RangeError(
-        `invalid eval size ${size}: expected a multiple of the downsampling factor ${f} of at least ${2 * f}`,
+        `invalid eval size ${size}: expected a multiple of the downsampling factor ${f}`,
       );
     }
     const corpus = await loadCorpus(cacheDir, set);
     const photos = [...corpus.photos].sort((a, b) => a.id.localeCompare(b.id));
-    if (photos.length === 0) throw new Error(`corpus set "${set}" in ${cacheDir} contains no photos`);
+    if (photos.length === 0) {
+      throw new Error(`corpus set "${set}" in ${cacheDir} contains no photos`);
+    }
 
     const d = encoder.config.zChannels;
     const grid = size / f;
     const rowsPerPhoto = grid * grid;
     const totalRows = photos.length * rowsPerPhoto;
-    const all = new Float32Array(totalRows * d);
     log.info(
       `export-latents: started, ${photos.length} photos of set "${set}" at ${size} x ${size}, ` +
         `${totalRows} rows of d = ${d}, checkpoint ${file} (step ${step}, ${weights})`,
     );
-    const progress = new Progress({ label: "export-latents", total: photos.length, unit: "photo" });
-    for (let start = 0; start < photos.length; start += batchSize) {
-      const files = photos.slice(start, start + batchSize).map((p) => p.file);
-      const images = await loadEvalBatch(files, size);
-      const latent = tf.tidy(() => encoder.apply(images));
-      try {
-        const values = await latent.data();
-        all.set(values, start * rowsPerPhoto * d);
-      } finally {
-        tf.dispose([images, latent]);
-      }
-      progress.update(Math.min(start + batchSize, photos.length));
-    }
-    const bad = all.findIndex((v) => !Number.isFinite(v));
-    if (bad >= 0) {
-      throw new RangeError(`encoder latent ${all[bad]} at row ${Math.floor(bad / d)} is not finite`);
-    }
-
-    let rows = totalRows;
-    let output = all;
-    if (maxRows !== null && maxRows < totalRows) {
-      const chosen = new Rng(seed).permutation(totalRows).slice(0, maxRows).sort((a, b) => a - b);
-      output = new Float32Array(maxRows * d);
-      chosen.forEach((row, i) => output.set(all.subarray(row * d, (row + 1) * d), i * d));
-      rows = maxRows;
-    }
-    // Float32Array is little-endian on every platform Deno runs on (x86-64, arm64).
-    await atomicWrite(values.out, new Uint8Array(output.buffer, output.byteOffset, output.byteLength));
+    const all = await encodePhotos(encoder, photos.map((p) => p.file), size, batchSize);
+    const output = maxRows !== null && maxRows < totalRows
+      ? subsampleRows(all, d, maxRows, new Rng(seed))
+      : all;
+    const rows = output.length / d;
+    await atomicWrite(values.out, littleEndianBytes(output));
     const sidecar: LatentSidecar = {
       format: "float32-le rows",
       d,
