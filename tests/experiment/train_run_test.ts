@@ -102,12 +102,25 @@ Deno.test("toTrainConfig maps a run config", () => {
   assertEquals(config.cropSize, 24);
 });
 
-Deno.test("toTrainConfig rejects quantizers the trainer lacks", () => {
+Deno.test("toTrainConfig maps FSQ and VQ", () => {
   const fsq: TrainRunConfig = {
     ...run,
     quantizer: { kind: "fsq", bits: 6, groups: 1, levels: [8, 8] },
   };
-  assertThrows(() => toTrainConfig("x", fsq), ExecutorUnavailableError, "not fsq");
+  assertEquals(toTrainConfig("x", fsq).quantizer, { kind: "fsq", levels: [8, 8] });
+  const vq: TrainRunConfig = {
+    ...run,
+    quantizer: { kind: "vq", bits: 6, groups: 1, codebookSize: 64 },
+  };
+  assertEquals(toTrainConfig("x", vq).quantizer, { kind: "vq", codebookSize: 64 });
+});
+
+Deno.test("toTrainConfig maps FSQ levels", () => {
+  const fsq: TrainRunConfig = {
+    ...run,
+    quantizer: { kind: "fsq", bits: 6, groups: 1, levels: [8, 8] },
+  };
+  assertEquals(toTrainConfig("x", fsq).quantizer, { kind: "fsq", levels: [8, 8] });
 });
 
 Deno.test("trainExecutor trains, evaluates and resumes", {
