@@ -115,12 +115,12 @@ Deno.test("toTrainConfig maps FSQ and VQ", () => {
   assertEquals(toTrainConfig("x", vq).quantizer, { kind: "vq", codebookSize: 64 });
 });
 
-Deno.test("toTrainConfig maps FSQ levels", () => {
-  const fsq: TrainRunConfig = {
+Deno.test("toTrainConfig rejects quantizers the trainer lacks", () => {
+  const other = {
     ...run,
-    quantizer: { kind: "fsq", bits: 6, groups: 1, levels: [8, 8] },
-  };
-  assertEquals(toTrainConfig("x", fsq).quantizer, { kind: "fsq", levels: [8, 8] });
+    quantizer: { kind: "rvq", bits: 6, groups: 1 },
+  } as unknown as TrainRunConfig;
+  assertThrows(() => toTrainConfig("x", other), ExecutorUnavailableError, "not rvq");
 });
 
 Deno.test("trainExecutor trains, evaluates and resumes", {
