@@ -88,7 +88,10 @@ export class VqQuantizer extends DigitQuantizer {
     this.checkFinite = options.checkFinite ?? true;
     const bound = 1 / codebookSize;
     const init = options.rng.uniformArray(codebookSize * dim, -bound, bound);
-    this.codebook = tf.variable(tf.tensor2d(init, [codebookSize, dim]), true, options.name);
+    // The variable keeps its own reference to the data, so the initial tensor is freed.
+    const initial = tf.tensor2d(init, [codebookSize, dim]);
+    this.codebook = tf.variable(initial, true, options.name);
+    initial.dispose();
   }
 
   /** Codewords `K`. */

@@ -174,6 +174,34 @@ Deno.test("trainExecutor records fewer evaluated images", {
   await Deno.remove(cacheDir, { recursive: true });
 });
 
+Deno.test("trainExecutor trains FSQ and VQ rows", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const cacheDir = await fakeCorpus();
+  const execute = trainExecutor({ cacheDir, evalBatch: 2 });
+  const rows: [string, TrainRunConfig["quantizer"]][] = [
+    ["fsq", { kind: "fsq", bits: 6, groups: 1, levels: [4, 4, 4] }],
+    ["vq", { kind: "vq", bits: 6, groups: 1, codebookSize: 64 }],
+  ];
+  for (const [label, quantizer] of rows) {
+    const config: TrainRunConfig = {
+      ...run,
+      quantizer,
+      stages: { stage1Steps: 2, stage2Steps: 0 },
+      eval: { metrics: ["psnr", "usage"] },
+    };
+    const tensorsBefore = tf.memory().numTensors;
+    const output = await execute(context(config, join(cacheDir, `checkpoints-${label}`)));
+    assertEquals(tf.memory().numTensors, tensorsBefore, `${label}: tensors left alive`);
+    assert(output.metrics.psnr > 5, `${label}: psnr ${output.metrics.psnr}`);
+    assert(output.metrics.usage > 0, `${label}: usage ${output.metrics.usage}`);
+    assert(output.metrics.usage <= 1, `${label}: usage ${output.metrics.usage}`);
+    assertEquals(output.metrics.compressionRatio, (24 * 2 * 2) / 6, label);
+  }
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
 Deno.test("toUint8Images inverts imagesToTensor", async () => {
   const data = new Uint8Array(4 * 3 * 3);
   for (let i = 0; i < data.length; i++) data[i] = (i * 37) % 256;
