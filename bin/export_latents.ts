@@ -170,6 +170,12 @@ async function loadEncoder(path: string, weights: "ema" | "raw"): Promise<Loaded
       );
     }
   }
+  const known = new Set(encoder.store.names());
+  for (const key of Object.keys(data.tensors)) {
+    if (key.startsWith("model/encoder.") && !known.has(key.slice("model/".length))) {
+      problems.push(`unexpected "${key}"`);
+    }
+  }
   if (problems.length > 0) {
     encoder.store.dispose();
     throw new Error(
