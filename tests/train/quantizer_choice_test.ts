@@ -35,7 +35,7 @@ import { sinusoidData, sinusoidImages } from "../tokenizer/_trained_run.ts";
 
 await initBackend("wasm", { announce: false });
 
-/** 32 FSQ levels for CR48-small's 32 latent channels: 2^16 * 3^16, about 41 bits. */
+/** 32 FSQ levels for CR48-small's 32 latent channels: 4^16 * 3^16 codes, about 57 bits. */
 const FSQ_LEVELS = Array.from({ length: 32 }, (_, i) => (i % 2 === 0 ? 4 : 3));
 
 function runConfig(quantizer: QuantizerChoice, stage2Steps: number): TrainConfig {
