@@ -125,8 +125,8 @@ function architectureOf(network: string, data: CheckpointData, file: string): To
  * folder. A trainable weight comes from `ema/<name>` when `weights` is "ema".
  */
 async function loadEncoder(path: string, weights: "ema" | "raw"): Promise<LoadedEncoder> {
-  // NOTE: lib/tokenizer's loadTokenizerFromCheckpoint rejects the custom networks of the
-  // experiment executor, so this loads the encoder alone with the same key layout.
+  // NOTE: checkpoints from before network names carried d and g (custom-ch..-rb<R>) cannot be
+  // loaded by lib/tokenizer, so this loads the encoder alone with the same key layout.
   let file = path;
   let info: Deno.FileInfo;
   try {

@@ -110,18 +110,61 @@ export function compressionRatio(config: TokenizerConfig): number {
   return (24 * f * f) / config.zChannels;
 }
 
+const CUSTOM_NAME = /^custom-ch(\d+)-x(\d+(?:-\d+)*)-rb(\d+)-d(\d+)-g(\d+)$/;
+
 /**
- * Returns the configuration called `name` (a released name, an alias, or a
- * small "-small" name).
+ * Returns the name of a network outside the named configurations, such as
+ * `custom-ch32-x1-2-2-rb1-d16-g2`, from which {@link findConfig} rebuilds it.
+ * The experiment harness trains such networks; the name stored in their
+ * checkpoints lets the tokenizer loader rebuild the same shapes.
+ */
+export function customNetworkName(tokenizer: TokenizerConfig, groups: number): string {
+  return `custom-ch${tokenizer.ch}-x${tokenizer.chMult.join("-")}-rb${tokenizer.numResBlocks}` +
+    `-d${tokenizer.zChannels}-g${groups}`;
+}
+
+/** Parses a {@link customNetworkName}; returns null when `name` has another form. */
+export function parseCustomNetworkName(name: string): ReleasedConfig | null {
+  const match = CUSTOM_NAME.exec(name);
+  if (match === null) return null;
+  const [ch, numResBlocks, zChannels, groups] = [1, 3, 4, 5].map((i) => Number(match[i]));
+  if (groups < 1 || zChannels % groups !== 0) {
+    throw new Error(
+      `invalid network name "${name}": ${groups} groups do not divide d = ${zChannels}`,
+    );
+  }
+  const tokenizer: TokenizerConfig = {
+    ch,
+    chMult: match[2].split("-").map(Number),
+    numResBlocks,
+    zChannels,
+  };
+  validateTokenizerConfig(tokenizer);
+  return {
+    name,
+    aliases: [],
+    tokenizer,
+    groups,
+    bitsPerGroup: zChannels / groups,
+    decoder: "deterministic",
+  };
+}
+
+/**
+ * Returns the configuration called `name`: a released name, an alias, a small
+ * "-small" name, or a {@link customNetworkName}.
  *
  * @throws Error listing the known names.
  */
 export function findConfig(name: string): ReleasedConfig {
+  const custom = parseCustomNetworkName(name);
+  if (custom !== null) return custom;
   const all = [...Object.values(RELEASED_CONFIGS), ...Object.values(SMALL_CONFIGS)];
   const found = all.find((config) => config.name === name || config.aliases.includes(name));
   if (found === undefined) {
     throw new Error(
-      `unknown tokenizer config "${name}": expected one of ${all.map((c) => c.name).join(", ")}`,
+      `unknown tokenizer config "${name}": expected one of ${all.map((c) => c.name).join(", ")} ` +
+        "or a custom-ch<C>-x<M1>-<M2>...-rb<R>-d<D>-g<G> name",
     );
   }
   return found;

@@ -25,7 +25,7 @@ import { codebookUsage } from "../../metrics/usage.ts";
 import { psnr } from "../../metrics/psnr.ts";
 import { meanSsim } from "../../metrics/ssim.ts";
 import { toUint8 } from "../../metrics/uint8.ts";
-import { PatchDiscriminator } from "../../nn/mod.ts";
+import { customNetworkName, PatchDiscriminator } from "../../nn/mod.ts";
 import { BsqQuantizer } from "../../quantize/bsq.ts";
 import { GqQuantizer } from "../../quantize/gq.ts";
 import { LfqQuantizer } from "../../quantize/lfq.ts";
@@ -75,9 +75,16 @@ export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
   return {
     ...structuredClone(DEFAULT_TRAIN_CONFIG),
     name,
-    network: `custom-ch${run.architecture.ch}-x${
-      run.architecture.chMult.join("-")
-    }-rb${run.architecture.numResBlocks}`,
+    // The name encodes the whole shape, so the tokenizer loader can rebuild the network.
+    network: customNetworkName(
+      {
+        ch: run.architecture.ch,
+        chMult: run.architecture.chMult,
+        numResBlocks: run.architecture.numResBlocks,
+        zChannels: latentChannels(run),
+      },
+      run.quantizer.groups,
+    ),
     quantizer,
     seed: run.seed,
     batchSize: run.batchSize,
