@@ -10,6 +10,7 @@ import {
   assertGreater,
   assertInstanceOf,
   assertNotEquals,
+  assertRejects,
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
@@ -30,7 +31,7 @@ import {
   type TrainConfig,
   Trainer,
 } from "../../lib/train/mod.ts";
-import { loadTokenizerFromCheckpoint } from "../../lib/tokenizer/mod.ts";
+import { exportBundle, loadTokenizerFromCheckpoint } from "../../lib/tokenizer/mod.ts";
 import { sinusoidData, sinusoidImages } from "../tokenizer/_trained_run.ts";
 
 await initBackend("wasm", { announce: false });
@@ -195,6 +196,24 @@ Deno.test("Trainer trains VQ codebook, freezes it in stage 2", async () => {
     // The raw and EMA codebooks of the last checkpoint load into an inference tokenizer exactly.
     const raw = await loadTokenizerFromCheckpoint(runDir, { weights: "raw" });
     assertEquals(await values(raw.tokenizer.quantizer.trainableVariables()[0]), final);
+
+    // Inference tokens are codeword indices of the trained codebook.
+    const images = sinusoidImages(1, 16, 16, new Rng(4));
+    const indices = await raw.tokenizer.encode(images);
+    images.dispose();
+    const tokens = Array.from(indices.values as ArrayLike<number>);
+    assertEquals(tokens.length, 4);
+    for (const token of tokens) {
+      assert(Number.isInteger(token) && token >= 0 && token < 64, `token ${token}`);
+    }
+
+    // A bundle cannot store the codebook, so exporting one is rejected.
+    const bundleDir = join(runDir, "bundle");
+    await assertRejects(
+      () => exportBundle(raw.tokenizer, bundleDir, raw.provenance),
+      RangeError,
+      "learned codebook",
+    );
     raw.tokenizer.dispose();
     const ema = await loadTokenizerFromCheckpoint(runDir, { weights: "ema" });
     const emaExpected = await trainer.ema.withAveragedWeights(() => values(codebook));
