@@ -34,7 +34,7 @@ export interface InitBackendOptions {
   announce?: boolean;
 }
 
-/** What {@link initBackend} started. */
+/** Backend started by {@link initBackend}. */
 export interface BackendInfo {
   name: BackendName;
   /** Adapter or library description, for logs and benchmark tables. */
@@ -99,8 +99,8 @@ export async function initBackend(
     }
     case "cpu": {
       await setBackendOrThrow("cpu");
-      // The cpu backend prints an advert for tfjs-node on its first write when it
-      // detects Node.js (Deno passes for it); the backend choice is logged here instead.
+      // The cpu backend prints an advert for tfjs-node on its first write, because
+      // Deno passes for Node.js. The backend choice is logged here instead.
       // deno-lint-ignore no-explicit-any
       (tf.backend() as any).firstUse = false;
       description = "TensorFlow.js cpu (pure JavaScript reference)";

@@ -26,23 +26,7 @@ export type WeightLayout = "tfjs" | "torch";
  * @throws RangeError for ranks other than 0, 1, 2 and 4.
  */
 export function fromTorchLayout(tensor: HostTensor): HostTensor {
-  const { shape, data } = tensor;
-  switch (shape.length) {
-    case 0:
-    case 1:
-      return tensor;
-    case 2:
-      return { shape: [shape[1], shape[0]], data: transpose2d(data, shape[0], shape[1]) };
-    case 4: {
-      const [o, i, h, w] = shape;
-      return { shape: [h, w, i, o], data: permute4d(data, shape, [2, 3, 1, 0]) };
-    }
-    default:
-      throw new RangeError(
-        `cannot convert a rank-${shape.length} tensor of shape [${shape}] from PyTorch layout: ` +
-          "expected rank 0, 1, 2 (linear) or 4 (conv)",
-      );
-  }
+  return convertLayout(tensor, [2, 3, 1, 0], "from");
 }
 
 /**
@@ -52,6 +36,18 @@ export function fromTorchLayout(tensor: HostTensor): HostTensor {
  * @throws RangeError for ranks other than 0, 1, 2 and 4.
  */
 export function toTorchLayout(tensor: HostTensor): HostTensor {
+  return convertLayout(tensor, [3, 2, 0, 1], "to");
+}
+
+/**
+ * Transposes a linear weight, or permutes a conv kernel's axes by
+ * `kernelPermutation`; ranks 0 and 1 come back unchanged (the same object).
+ */
+function convertLayout(
+  tensor: HostTensor,
+  kernelPermutation: [number, number, number, number],
+  direction: "from" | "to",
+): HostTensor {
   const { shape, data } = tensor;
   switch (shape.length) {
     case 0:
@@ -59,14 +55,15 @@ export function toTorchLayout(tensor: HostTensor): HostTensor {
       return tensor;
     case 2:
       return { shape: [shape[1], shape[0]], data: transpose2d(data, shape[0], shape[1]) };
-    case 4: {
-      const [h, w, i, o] = shape;
-      return { shape: [o, i, h, w], data: permute4d(data, shape, [3, 2, 0, 1]) };
-    }
+    case 4:
+      return {
+        shape: kernelPermutation.map((axis) => shape[axis]),
+        data: permute4d(data, shape, kernelPermutation),
+      };
     default:
       throw new RangeError(
-        `cannot convert a rank-${shape.length} tensor of shape [${shape}] to PyTorch layout: ` +
-          "expected rank 0, 1, 2 (linear) or 4 (conv)",
+        `cannot convert a rank-${shape.length} tensor of shape [${shape}] ${direction} PyTorch ` +
+          "layout: expected rank 0, 1, 2 (linear) or 4 (conv)",
       );
   }
 }
