@@ -16,6 +16,7 @@ import {
 } from "../../lib/engine/kernels/conv2d_backprop_filter.ts";
 import { COL2IM_MIN_RATIO } from "../../lib/engine/kernels/conv2d_backprop_input.ts";
 import {
+  assertMatchesCpu,
   compareArrays,
   finiteDifferenceGradient,
   normalInput,
@@ -23,140 +24,20 @@ import {
   runCase,
   TOLERANCE,
 } from "./gradcheck.ts";
+import { CONV_SHAPES, convCase } from "./_conv_cases.ts";
 
-type Pad = "same" | "valid" | number | [
-  [number, number],
-  [number, number],
-  [number, number],
-  [number, number],
-];
-
-interface ConvShape {
-  label: string;
-  x: [number, number, number, number];
-  filter: [number, number, number, number];
-  strides: number | [number, number];
-  pad: Pad;
-}
-
-const explicit = (
-  t: number,
-  b: number,
-  l: number,
-  r: number,
-): Pad => [[0, 0], [t, b], [l, r], [0, 0]];
-
-const SHAPES: ConvShape[] = [
-  {
-    label: "3x3 stride 1 same 7x9",
-    x: [2, 7, 9, 3],
-    filter: [3, 3, 3, 4],
-    strides: 1,
-    pad: "same",
-  },
-  {
-    label: "3x3 stride 2 same 7x9",
-    x: [2, 7, 9, 3],
-    filter: [3, 3, 3, 4],
-    strides: 2,
-    pad: "same",
-  },
-  {
-    label: "3x3 stride 2 valid 8x8",
-    x: [1, 8, 8, 2],
-    filter: [3, 3, 2, 3],
-    strides: 2,
-    pad: "valid",
-  },
-  {
-    label: "3x3 stride 2 asymmetric pad",
-    x: [2, 8, 7, 2],
-    filter: [3, 3, 2, 2],
-    strides: 2,
-    pad: explicit(0, 1, 1, 0),
-  },
-  {
-    label: "1x1 batch 1 one channel",
-    x: [1, 5, 6, 1],
-    filter: [1, 1, 1, 1],
-    strides: 1,
-    pad: "valid",
-  },
-  { label: "1x1 stride 2", x: [2, 7, 5, 3], filter: [1, 1, 3, 2], strides: 2, pad: "valid" },
-  {
-    label: "4x4 stride 2 pad 1",
-    x: [2, 10, 9, 3],
-    filter: [4, 4, 3, 4],
-    strides: 2,
-    pad: explicit(1, 1, 1, 1),
-  },
-  {
-    label: "4x4 stride 1 asymmetric pad",
-    x: [1, 7, 6, 2],
-    filter: [4, 4, 2, 1],
-    strides: 1,
-    pad: explicit(1, 2, 2, 1),
-  },
-  {
-    label: "5x5 stride 1 valid one channel",
-    x: [1, 9, 7, 1],
-    filter: [5, 5, 1, 2],
-    strides: 1,
-    pad: "valid",
-  },
-  { label: "3x3 strides 2x1", x: [2, 7, 6, 2], filter: [3, 3, 2, 3], strides: [2, 1], pad: "same" },
-  {
-    label: "2x2 stride 3 kernel below stride",
-    x: [1, 8, 7, 2],
-    filter: [2, 2, 2, 2],
-    strides: 3,
-    pad: "valid",
-  },
-  {
-    label: "3x3 padding beyond kernel",
-    x: [1, 4, 5, 2],
-    filter: [3, 3, 2, 2],
-    strides: 1,
-    pad: explicit(3, 0, 0, 4),
-  },
-  // 70x65 output positions per image: chunks of FILTER_GRAD_CHUNK_ROWS start and end mid-image.
-  {
-    // The last layers of a PatchGAN discriminator: a 3x3 output from a 6x6 input.
-    label: "4x4 valid small map",
-    x: [2, 6, 6, 3],
-    filter: [4, 4, 3, 4],
-    strides: 1,
-    pad: "valid",
-  },
-  {
-    label: "3x3 stride 1 several chunks",
-    x: [2, 70, 65, 2],
-    filter: [3, 3, 2, 2],
-    strides: 1,
-    pad: "same",
-  },
-];
-
-function convCase(s: ConvShape, seed: number): OpCase {
-  const rng = new Rng(seed);
-  return {
-    name: `conv2d ${s.label}`,
-    inputs: [normalInput(rng, s.x), normalInput(rng, s.filter, 0.3)],
-    fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s.strides, s.pad as "same"),
-    // The op is linear in each input, so a large step has no truncation error.
-    eps: 0.5,
-  };
-}
+/** Names of the compared values of a conv2d or conv2dTranspose case: x and then the filter. */
+const CONV_LABELS = { outputs: ["output"], gradients: ["input gradient", "filter gradient"] };
 
 Deno.test("conv chunk test spans several chunks", () => {
-  const big = SHAPES[SHAPES.length - 1];
+  const big = CONV_SHAPES[CONV_SHAPES.length - 1];
   assert(big.x[1] * big.x[2] > FILTER_GRAD_CHUNK_ROWS, "shape too small to test chunking");
 });
 
 Deno.test("conv shapes cover every kernel path", () => {
   // Output sizes from the shapes' own forward convs.
   const paths = new Set<string>();
-  for (const s of SHAPES) {
+  for (const s of CONV_SHAPES) {
     const info = tf.backend_util.computeConv2DInfo(
       s.x as [number, number, number, number],
       s.filter as [number, number, number, number],
@@ -185,36 +66,13 @@ Deno.test("conv shapes cover every kernel path", () => {
   assert(paths.has("filter gradient narrow rows"), "no shape takes per-row copies");
 });
 
-SHAPES.forEach((s, i) => {
+CONV_SHAPES.forEach((s, i) => {
   Deno.test(`conv2d gradients ${s.label} match cpu on wasm`, async () => {
-    const c = convCase(s, 100 + i);
-    const expected = await runCase("cpu", c);
-    const actual = await runCase("wasm", c);
-    const y = compareArrays(
-      "output",
-      actual.outputs[0].values,
-      expected.outputs[0].values,
-      TOLERANCE.wasm,
-    );
-    assert(y.ok, y.message);
-    const dx = compareArrays(
-      "input gradient",
-      actual.gradients[0],
-      expected.gradients[0],
-      TOLERANCE.wasm,
-    );
-    assert(dx.ok, dx.message);
-    const dw = compareArrays(
-      "filter gradient",
-      actual.gradients[1],
-      expected.gradients[1],
-      TOLERANCE.wasm,
-    );
-    assert(dw.ok, dw.message);
+    await assertMatchesCpu("wasm", convCase(s, 100 + i), CONV_LABELS);
   });
 });
 
-SHAPES.slice(0, -1).forEach((s, i) => {
+CONV_SHAPES.slice(0, -1).forEach((s, i) => {
   Deno.test(`conv2d gradients ${s.label} match finite differences`, async () => {
     const c = convCase(s, 100 + i);
     const actual = await runCase("wasm", c);
@@ -288,29 +146,7 @@ TRANSPOSED.forEach((s, i) => {
           s.pad,
         ),
     };
-    const expected = await runCase("cpu", c);
-    const actual = await runCase("wasm", c);
-    const y = compareArrays(
-      "output",
-      actual.outputs[0].values,
-      expected.outputs[0].values,
-      TOLERANCE.wasm,
-    );
-    assert(y.ok, y.message);
-    const dx = compareArrays(
-      "input gradient",
-      actual.gradients[0],
-      expected.gradients[0],
-      TOLERANCE.wasm,
-    );
-    assert(dx.ok, dx.message);
-    const dw = compareArrays(
-      "filter gradient",
-      actual.gradients[1],
-      expected.gradients[1],
-      TOLERANCE.wasm,
-    );
-    assert(dw.ok, dw.message);
+    await assertMatchesCpu("wasm", c, CONV_LABELS);
   });
 });
 
@@ -336,22 +172,7 @@ Deno.test("conv backprop kernels accept NCHW", async () => {
     ],
     wrt: [],
   };
-  const expected = await runCase("cpu", c);
-  const actual = await runCase("wasm", c);
-  const dw = compareArrays(
-    "filter gradient",
-    actual.outputs[0].values,
-    expected.outputs[0].values,
-    TOLERANCE.wasm,
-  );
-  assert(dw.ok, dw.message);
-  const dx = compareArrays(
-    "input gradient",
-    actual.outputs[1].values,
-    expected.outputs[1].values,
-    TOLERANCE.wasm,
-  );
-  assert(dx.ok, dx.message);
+  await assertMatchesCpu("wasm", c, { outputs: ["filter gradient", "input gradient"] });
 });
 
 Deno.test("conv filter gradient wide layer chunks", async () => {

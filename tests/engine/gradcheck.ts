@@ -10,6 +10,7 @@
  * `(L(x + eps) - L(x - eps)) / (2 eps)`, with the perturbation, the weighted
  * sum and the difference in float64 (the op itself runs in float32 on cpu).
  */
+import { assert, assertEquals } from "@std/assert";
 import * as tf from "@tensorflow/tfjs-core";
 import { type BackendName, initBackend } from "../../lib/engine/backend.ts";
 import { Rng } from "../../lib/engine/rng.ts";
@@ -244,6 +245,43 @@ export const TOLERANCE = {
   /** Analytic gradient against central finite differences (float32 op, eps 1e-2). */
   finiteDifference: 2e-3,
 } as const;
+
+/** Failure-message names of a case's outputs and gradients, in order. */
+export interface ComparisonLabels {
+  /** Default: "output 0", "output 1", ... */
+  outputs?: string[];
+  /** Default: "gradient 0", "gradient 1", ... (one per differentiated input). */
+  gradients?: string[];
+}
+
+/**
+ * Runs `c` on the cpu backend and on `backend`, and asserts that `backend`
+ * returns as many outputs, of the same shapes, with values and gradients
+ * within `TOLERANCE[backend]` (see {@link compareArrays}).
+ *
+ * @returns the result on `backend`, for further checks such as leaked tensors.
+ */
+export async function assertMatchesCpu(
+  backend: "wasm" | "webgpu",
+  c: OpCase,
+  labels: ComparisonLabels = {},
+): Promise<CaseResult> {
+  const expected = await runCase("cpu", c);
+  const actual = await runCase(backend, c);
+  assertEquals(actual.outputs.length, expected.outputs.length, "number of outputs");
+  actual.outputs.forEach((out, i) => {
+    const label = labels.outputs?.[i] ?? `output ${i}`;
+    assertEquals(out.shape, expected.outputs[i].shape, `${label} shape`);
+    const r = compareArrays(label, out.values, expected.outputs[i].values, TOLERANCE[backend]);
+    assert(r.ok, r.message);
+  });
+  actual.gradients.forEach((g, i) => {
+    const label = labels.gradients?.[i] ?? `gradient ${i}`;
+    const r = compareArrays(label, g, expected.gradients[i], TOLERANCE[backend]);
+    assert(r.ok, r.message);
+  });
+  return actual;
+}
 
 function sizeOf(shape: number[]): number {
   return shape.reduce((n, d) => n * d, 1);

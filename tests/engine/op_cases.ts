@@ -54,6 +54,18 @@ export function lfqStraightThrough(u: tf.Tensor): tf.Tensor {
   return f(u);
 }
 
+/**
+ * Returns a conv2d of `(x, filter)` that pads x with `padding` (NHWC pairs)
+ * and then convolves with "valid", as the networks' PyTorch-style convs do.
+ */
+function conv2dAfterPad(
+  padding: [number, number][],
+  strides: number,
+): (x: tf.Tensor, filter: tf.Tensor) => tf.Tensor {
+  return (x, filter) =>
+    tf.conv2d(tf.pad(x, padding) as tf.Tensor4D, filter as tf.Tensor4D, strides, "valid");
+}
+
 /** Returns the op cases, with inputs drawn from `seed`. */
 export function opCases(seed = 7): OpCase[] {
   const rng = new Rng(seed);
@@ -62,25 +74,13 @@ export function opCases(seed = 7): OpCase[] {
     {
       name: "conv2d 3x3 after explicit pad",
       inputs: [n([2, 7, 9, 3]), n([3, 3, 3, 4], 0.3)],
-      fn: (x, w) =>
-        tf.conv2d(
-          tf.pad(x, [[0, 0], [1, 1], [1, 1], [0, 0]]) as tf.Tensor4D,
-          w as tf.Tensor4D,
-          1,
-          "valid",
-        ),
+      fn: conv2dAfterPad([[0, 0], [1, 1], [1, 1], [0, 0]], 1),
       eps: 0.5,
     },
     {
       name: "conv2d 3x3 stride 2 asymmetric pad",
       inputs: [n([1, 8, 7, 2]), n([3, 3, 2, 3], 0.3)],
-      fn: (x, w) =>
-        tf.conv2d(
-          tf.pad(x, [[0, 0], [0, 1], [1, 0], [0, 0]]) as tf.Tensor4D,
-          w as tf.Tensor4D,
-          2,
-          "valid",
-        ),
+      fn: conv2dAfterPad([[0, 0], [0, 1], [1, 0], [0, 0]], 2),
       eps: 0.5,
     },
     {

@@ -12,7 +12,7 @@ import {
   registerWasmKernels,
   stockWasmKernel,
 } from "../../lib/engine/wasm_kernels.ts";
-import { compareArrays, runCase, TOLERANCE } from "./gradcheck.ts";
+import { assertMatchesCpu, compareArrays, runCase, TOLERANCE } from "./gradcheck.ts";
 import { opCases } from "./op_cases.ts";
 
 const cases = opCases();
@@ -102,23 +102,7 @@ Deno.test("training ops run forward and backward on wasm", async () => {
 
 for (const c of cases) {
   Deno.test(`${c.name} matches cpu on wasm`, async () => {
-    const expected = await runCase("cpu", c);
-    const actual = await runCase("wasm", c);
-    assertEquals(actual.outputs.length, expected.outputs.length, "number of outputs");
-    actual.outputs.forEach((out, i) => {
-      assertEquals(out.shape, expected.outputs[i].shape, `output ${i} shape`);
-      const r = compareArrays(
-        `output ${i}`,
-        out.values,
-        expected.outputs[i].values,
-        TOLERANCE.wasm,
-      );
-      assert(r.ok, r.message);
-    });
-    actual.gradients.forEach((g, i) => {
-      const r = compareArrays(`gradient ${i}`, g, expected.gradients[i], TOLERANCE.wasm);
-      assert(r.ok, r.message);
-    });
+    const actual = await assertMatchesCpu("wasm", c);
     assertEquals(actual.leakedTensors, 0, "tensors leaked on wasm");
   });
 }

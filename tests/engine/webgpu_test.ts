@@ -3,12 +3,10 @@
  * conv gradients, wherever Deno finds a WebGPU adapter (Mesa's llvmpipe counts).
  * Without one, the tests are skipped and the reason is printed.
  */
-import { assert, assertEquals } from "@std/assert";
-import * as tf from "@tensorflow/tfjs-core";
 import { hasWebGpuAdapter } from "../../lib/engine/backend.ts";
-import { Rng } from "../../lib/engine/rng.ts";
-import { compareArrays, normalInput, type OpCase, runCase, TOLERANCE } from "./gradcheck.ts";
+import { assertMatchesCpu } from "./gradcheck.ts";
 import { opCases } from "./op_cases.ts";
+import { convCase, type ConvShape, convShape } from "./_conv_cases.ts";
 
 const adapter = await hasWebGpuAdapter();
 const ignore = !adapter;
@@ -19,54 +17,20 @@ if (ignore) {
   );
 }
 
-async function assertWebGpuMatchesCpu(c: OpCase): Promise<void> {
-  const expected = await runCase("cpu", c);
-  const actual = await runCase("webgpu", c);
-  actual.outputs.forEach((out, i) => {
-    assertEquals(out.shape, expected.outputs[i].shape, `output ${i} shape`);
-    const r = compareArrays(
-      `output ${i}`,
-      out.values,
-      expected.outputs[i].values,
-      TOLERANCE.webgpu,
-    );
-    assert(r.ok, r.message);
-  });
-  actual.gradients.forEach((g, i) => {
-    const r = compareArrays(`gradient ${i}`, g, expected.gradients[i], TOLERANCE.webgpu);
-    assert(r.ok, r.message);
-  });
-}
-
 for (const c of opCases()) {
   Deno.test({
     name: `${c.name} matches cpu on webgpu`,
     ignore,
-    fn: () => assertWebGpuMatchesCpu(c),
+    fn: async () => {
+      await assertMatchesCpu("webgpu", c);
+    },
   });
 }
 
-const CONV_SHAPES: {
-  label: string;
-  x: number[];
-  filter: number[];
-  strides: number;
-  pad: "same" | "valid";
-}[] = [
-  {
-    label: "3x3 stride 2 same 7x9",
-    x: [2, 7, 9, 3],
-    filter: [3, 3, 3, 4],
-    strides: 2,
-    pad: "same",
-  },
-  {
-    label: "1x1 batch 1 one channel",
-    x: [1, 5, 6, 1],
-    filter: [1, 1, 1, 1],
-    strides: 1,
-    pad: "valid",
-  },
+/** Two shapes of the wasm grid and a 4x4 stride-2 conv without padding. */
+const CONV_SHAPES: ConvShape[] = [
+  convShape("3x3 stride 2 same 7x9"),
+  convShape("1x1 batch 1 one channel"),
   { label: "4x4 stride 2 valid", x: [2, 10, 9, 3], filter: [4, 4, 3, 4], strides: 2, pad: "valid" },
 ];
 
@@ -74,13 +38,8 @@ CONV_SHAPES.forEach((s, i) => {
   Deno.test({
     name: `conv2d gradients ${s.label} match cpu on webgpu`,
     ignore,
-    fn: () => {
-      const rng = new Rng(300 + i);
-      return assertWebGpuMatchesCpu({
-        name: s.label,
-        inputs: [normalInput(rng, s.x), normalInput(rng, s.filter, 0.3)],
-        fn: (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, s.strides, s.pad),
-      });
+    fn: async () => {
+      await assertMatchesCpu("webgpu", convCase(s, 300 + i));
     },
   });
 });
