@@ -1,7 +1,15 @@
 /** Shared generators and comparisons for the entropy and quantizer tests. */
 import { assert } from "@std/assert";
 import { type BackendName, initBackend, Rng, tf } from "../../lib/engine/mod.ts";
-import type { LogitMatrix } from "../../lib/entropy/reference.ts";
+import type { CodebookEntropyMethod } from "../../lib/entropy/mod.ts";
+import {
+  bitwiseEntropyRef,
+  bruteForceCodebookEntropy,
+  consecutiveGroups,
+  groupSumEntropyRef,
+  type LogitMatrix,
+  pooledGroupEntropyRef,
+} from "../../lib/entropy/reference.ts";
 
 /** Starts `name` quietly; every test calls it because test files may share one isolate. */
 export async function useBackend(name: BackendName): Promise<void> {
@@ -29,6 +37,23 @@ export function correlatedLogits(rng: Rng, tokens: number, bits: number, scale =
 /** Wraps row-major logits as a reference matrix. */
 export function matrix(data: ArrayLike<number>, tokens: number, bits: number): LogitMatrix {
   return { data, tokens, bits };
+}
+
+/**
+ * Returns the float64 reference codebook entropy, in nats, that each method of
+ * `entropyLoss` estimates for the logits `m`, with `groups` consecutive groups
+ * of bits for the grouped methods. The exact reference enumerates every code.
+ */
+export function codebookEntropyReferences(
+  m: LogitMatrix,
+  groups: number,
+): Record<CodebookEntropyMethod, number> {
+  return {
+    exact: bruteForceCodebookEntropy(m),
+    "group-sum": groupSumEntropyRef(m, consecutiveGroups(m.bits, groups)),
+    "group-pooled": pooledGroupEntropyRef(m, groups),
+    bitwise: bitwiseEntropyRef(m),
+  };
 }
 
 /** Reads a scalar tensor and disposes it. */
