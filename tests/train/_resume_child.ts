@@ -5,7 +5,7 @@
  * so that the parent can kill it mid-run.
  */
 import { initBackend } from "../../lib/engine/mod.ts";
-import { runStreams, Trainer } from "../../lib/train/trainer.ts";
+import { Trainer } from "../../lib/train/trainer.ts";
 import { tinyComponents } from "./_tiny.ts";
 import { tinyConfig } from "./_tiny_config.ts";
 
@@ -14,12 +14,7 @@ if (runDir === undefined) throw new Error("usage: _resume_child.ts RUN_DIR [DELA
 const delayMs = Number(delayArg);
 await initBackend("cpu", { announce: false });
 const config = tinyConfig();
-const streams = runStreams(config.seed);
-const trainer = await Trainer.create(
-  config,
-  tinyComponents(streams.init, streams.discriminatorInit),
-  { runDir },
-);
+const trainer = await Trainer.create(config, tinyComponents(config.seed), { runDir });
 while (trainer.step < trainer.totalSteps) {
   await trainer.run(trainer.step + 1);
   if (delayMs > 0) await new Promise((resolve) => setTimeout(resolve, delayMs));

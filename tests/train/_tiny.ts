@@ -13,7 +13,7 @@ import type {
   TrainData,
   TrainLosses,
 } from "../../lib/train/model.ts";
-import type { TrainComponents } from "../../lib/train/trainer.ts";
+import { runStreams, type TrainComponents } from "../../lib/train/trainer.ts";
 
 // deno-lint-ignore no-explicit-any
 const signStraightThrough = tf.customGrad(
@@ -190,11 +190,12 @@ export const syntheticData: TrainData = {
   },
 };
 
-/** Builds the tiny components from a run's seed. */
-export function tinyComponents(init: Rng, discriminatorInit: Rng): TrainComponents {
+/** Builds the tiny components from the initialisation streams of a run with seed `seed`. */
+export function tinyComponents(seed: number): TrainComponents {
+  const streams = runStreams(seed);
   return {
-    tokenizer: new TinyTokenizer(init),
-    discriminator: new TinyDiscriminator(discriminatorInit),
+    tokenizer: new TinyTokenizer(streams.init),
+    discriminator: new TinyDiscriminator(streams.discriminatorInit),
     losses: tinyLosses,
     data: syntheticData,
   };

@@ -2,16 +2,9 @@ import { assert, assertEquals, assertLess } from "@std/assert";
 import { fileURLToPath } from "node:url";
 import { listCheckpoints } from "../../lib/train/checkpoint.ts";
 import { readMetrics } from "../../lib/train/metrics_log.ts";
+import { assertSameLosses } from "./_resume.ts";
 
 const CHILD = fileURLToPath(new URL("./_resume_child.ts", import.meta.url));
-const LOSS_KEYS = [
-  "reconstruction",
-  "quantizer.commitment",
-  "generatorAdversarial",
-  "discriminator.hinge",
-  "discriminator.lecam",
-  "total",
-];
 
 function spawnChild(runDir: string, delayMs: number): Deno.ChildProcess {
   return new Deno.Command(Deno.execPath(), {
@@ -61,11 +54,7 @@ Deno.test("Trainer resumes after SIGKILL with equal losses", async () => {
 
   const got = await readMetrics(`${killed}/metrics.jsonl`);
   assertEquals(got.map((r) => r.step), expected.map((r) => r.step));
-  for (let i = 0; i < expected.length; i++) {
-    for (const key of LOSS_KEYS) {
-      assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
-    }
-  }
+  assertSameLosses(got, expected);
   await Deno.remove(whole, { recursive: true });
   await Deno.remove(killed, { recursive: true });
 });

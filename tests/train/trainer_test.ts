@@ -8,8 +8,7 @@ import {
 } from "@std/assert";
 import { initBackend, tf } from "../../lib/engine/mod.ts";
 import { listCheckpoints } from "../../lib/train/checkpoint.ts";
-import { readMetrics } from "../../lib/train/metrics_log.ts";
-import { discriminatorObjective, stage1Objective } from "../../lib/train/objectives.ts";
+import { discriminatorObjective } from "../../lib/train/objectives.ts";
 import {
   ConfigMismatchError,
   NonFiniteLossError,
@@ -19,22 +18,10 @@ import {
 import type { TrainData } from "../../lib/train/model.ts";
 import { syntheticData, tinyComponents, tinyLosses, TinyTokenizer } from "./_tiny.ts";
 import { tinyConfig } from "./_tiny_config.ts";
+import { assertStage1ReachesEveryParameter } from "./_parameter_gradients.ts";
+import { assertSameLosses, trainWholeAndInParts } from "./_resume.ts";
 
 await initBackend("cpu", { announce: false });
-
-const LOSS_KEYS = [
-  "reconstruction",
-  "quantizer.commitment",
-  "generatorAdversarial",
-  "discriminator.hinge",
-  "discriminator.lecam",
-  "total",
-];
-
-function components(seed: number) {
-  const streams = runStreams(seed);
-  return tinyComponents(streams.init, streams.discriminatorInit);
-}
 
 async function snapshot(variables: Record<string, tf.Variable>): Promise<Record<string, number[]>> {
   const out: Record<string, number[]> = {};
@@ -44,43 +31,15 @@ async function snapshot(variables: Record<string, tf.Variable>): Promise<Record<
 
 Deno.test("stage1Objective reaches every parameter", () => {
   const config = tinyConfig();
-  const parts = components(config.seed);
-  const context = { ...parts, weights: config.weights };
+  const context = { ...tinyComponents(config.seed), weights: config.weights };
   const images = syntheticData.sampleBatch(4, 16, runStreams(1).data);
-  const generator = {
-    ...parts.tokenizer.parameters("encoder"),
-    ...parts.tokenizer.parameters("quantizer"),
-    ...parts.tokenizer.parameters("decoder"),
-  };
-  let fake: tf.Tensor4D | null = null;
-  const { grads } = tf.variableGrads(() => {
-    const objective = stage1Objective(context, images, true);
-    fake = tf.keep(objective.output);
-    return objective.total;
-  }, Object.values(generator));
-  for (const [name, variable] of Object.entries(generator)) {
-    const grad = grads[variable.name];
-    assert(grad !== undefined, `${name} has no gradient`);
-    assertGreater(tf.max(tf.abs(grad)).dataSync()[0], 0, `${name} has a zero gradient`);
-  }
-  const discriminator = parts.discriminator!.parameters();
-  const d = tf.variableGrads(
-    () => discriminatorObjective(context, images, fake!, 0, 0, 0.999).total,
-    Object.values(discriminator),
-  );
-  for (const [name, variable] of Object.entries(discriminator)) {
-    assertGreater(
-      tf.max(tf.abs(d.grads[variable.name])).dataSync()[0],
-      0,
-      `${name} has a zero gradient`,
-    );
-  }
+  assertStage1ReachesEveryParameter(context, images);
 });
 
 Deno.test("Trainer stage 2 freezes encoder and quantizer", async () => {
   const dir = await Deno.makeTempDir({ prefix: "train_stage2_" });
   const config = tinyConfig({ stage1: { steps: 3 }, stage2: { steps: 3 } });
-  const parts = components(config.seed);
+  const parts = tinyComponents(config.seed);
   const trainer = await Trainer.create(config, parts, { runDir: dir });
   await trainer.run(3);
   const frozen = {
@@ -105,7 +64,7 @@ Deno.test("Trainer stage 2 freezes encoder and quantizer", async () => {
 Deno.test("Trainer stage 2 output depends on noise", async () => {
   const dir = await Deno.makeTempDir({ prefix: "train_noise_" });
   const config = tinyConfig({ stage1: { steps: 5 }, stage2: { steps: 15 } });
-  const parts = components(config.seed);
+  const parts = tinyComponents(config.seed);
   const trainer = await Trainer.create(config, parts, { runDir: dir });
   await trainer.run(6);
   const images = syntheticData.sampleBatch(2, 16, runStreams(3).data);
@@ -128,30 +87,11 @@ Deno.test("Trainer stage 2 output depends on noise", async () => {
 });
 
 Deno.test("Trainer resume reproduces the loss curve", async () => {
-  const config = tinyConfig();
-  const whole = await Deno.makeTempDir({ prefix: "train_whole_" });
-  const a = await Trainer.create(config, components(config.seed), { runDir: whole });
-  await a.run();
-  a.dispose();
-
-  // Interrupted run: stop after 23 updates (the last checkpoint is at 20, in stage 2) and
-  // again at 12 (checkpoint 10, stage 1), each time resuming with freshly built components.
-  const parts = await Deno.makeTempDir({ prefix: "train_parts_" });
-  for (const stop of [12, 23, 30]) {
-    const t = await Trainer.create(config, components(config.seed), { runDir: parts });
-    await t.run(stop);
-    t.dispose();
-  }
-  const expected = await readMetrics(`${whole}/metrics.jsonl`);
-  const got = await readMetrics(`${parts}/metrics.jsonl`);
-  assertEquals(got.length, 30);
-  for (let i = 0; i < expected.length; i++) {
-    for (const key of LOSS_KEYS) {
-      assertEquals(got[i][key], expected[i][key], `step ${i + 1} ${key}`);
-    }
-  }
-  await Deno.remove(whole, { recursive: true });
-  await Deno.remove(parts, { recursive: true });
+  // Interrupted run: stop after 12 updates (last checkpoint 10, stage 1) and after 23 (last
+  // checkpoint 20, stage 2). Each part resumes with freshly built components.
+  const { whole, parts } = await trainWholeAndInParts(tinyConfig(), [12, 23, 30], "train");
+  assertEquals(parts.length, 30);
+  assertSameLosses(parts, whole);
 });
 
 Deno.test("Trainer stops on a NaN loss", async () => {
@@ -168,7 +108,7 @@ Deno.test("Trainer stops on a NaN loss", async () => {
       return nan;
     },
   };
-  const parts = { ...components(config.seed), data: poisoned };
+  const parts = { ...tinyComponents(config.seed), data: poisoned };
   const trainer = await Trainer.create(config, parts, { runDir: dir });
   const error = await assertRejects(() => trainer.run(), NonFiniteLossError);
   assertEquals(error.step, 8);
@@ -187,7 +127,7 @@ Deno.test("Trainer stops on a NaN loss", async () => {
 Deno.test("Trainer rejects checkpoint of another config", async () => {
   const dir = await Deno.makeTempDir({ prefix: "train_mismatch_" });
   const config = tinyConfig({ stage1: { steps: 5 }, stage2: { steps: 0 } });
-  const first = await Trainer.create(config, components(config.seed), { runDir: dir });
+  const first = await Trainer.create(config, tinyComponents(config.seed), { runDir: dir });
   await first.run();
   first.dispose();
   const other = tinyConfig({
@@ -197,7 +137,7 @@ Deno.test("Trainer rejects checkpoint of another config", async () => {
     logEvery: 3,
   });
   const error = await assertRejects(
-    () => Trainer.create(other, components(config.seed), { runDir: dir }),
+    () => Trainer.create(other, tinyComponents(config.seed), { runDir: dir }),
     ConfigMismatchError,
   );
   assertEquals(error.fields, ["batchSize", "stage1.schedule.learningRate"]);
@@ -212,7 +152,7 @@ Deno.test("Trainer rejects checkpoint of another config", async () => {
 Deno.test("Trainer keeps the last checkpoints", async () => {
   const dir = await Deno.makeTempDir({ prefix: "train_keep_" });
   const config = tinyConfig({ stage1: { steps: 17 }, stage2: { steps: 0 } });
-  const trainer = await Trainer.create(config, components(config.seed), { runDir: dir });
+  const trainer = await Trainer.create(config, tinyComponents(config.seed), { runDir: dir });
   const summary = await trainer.run();
   assertEquals(summary.step, 17);
   assertEquals((await listCheckpoints(dir)).map((c) => c.step), [15, 17]);
@@ -229,7 +169,7 @@ Deno.test("Trainer adaptive weight matches gradient ratio", async () => {
   });
 
   // Reference: 0.8 * ||d L1 / dW|| / (||d L_adv / dW|| + 1e-4) at the last layer W, before any update.
-  const reference = components(config.seed);
+  const reference = tinyComponents(config.seed);
   const tokenizer = reference.tokenizer as TinyTokenizer;
   const images = syntheticData.sampleBatch(
     config.batchSize,
@@ -246,7 +186,7 @@ Deno.test("Trainer adaptive weight matches gradient ratio", async () => {
   ).grads[last.name];
   const expected = 0.8 * tf.norm(l1Grad).dataSync()[0] / (tf.norm(advGrad).dataSync()[0] + 1e-4);
 
-  const trainer = await Trainer.create(config, components(config.seed), { runDir: dir });
+  const trainer = await Trainer.create(config, tinyComponents(config.seed), { runDir: dir });
   const summary = await trainer.run();
   const weight = summary.last!.adversarialWeight as number;
   assertGreater(weight, 0);
@@ -262,7 +202,7 @@ Deno.test("Trainer adaptive weight needs last layer", async () => {
     stage2: { steps: 0 },
     weights: { generatorAdversarial: "adaptive" },
   });
-  const parts = components(config.seed);
+  const parts = tinyComponents(config.seed);
   const tokenizer = parts.tokenizer as TinyTokenizer & { lastLayerWeight?: unknown };
   Object.defineProperty(tokenizer, "lastLayerWeight", { value: undefined });
   const trainer = await Trainer.create(config, parts, { runDir: dir });
@@ -273,7 +213,7 @@ Deno.test("Trainer adaptive weight needs last layer", async () => {
 
 Deno.test("discriminatorObjective folds the batch into LeCam first", () => {
   const config = tinyConfig();
-  const parts = components(config.seed);
+  const parts = tinyComponents(config.seed);
   const context = { ...parts, weights: config.weights };
   const images = syntheticData.sampleBatch(2, 16, runStreams(2).data);
   const fake = tf.tidy(() => tf.mul(images, -0.5) as tf.Tensor4D);
@@ -300,7 +240,7 @@ Deno.test("discriminatorObjective folds the batch into LeCam first", () => {
 
 Deno.test("discriminatorObjective stops gradients at LeCam means", () => {
   const config = tinyConfig();
-  const parts = components(config.seed);
+  const parts = tinyComponents(config.seed);
   const context = { ...parts, weights: { ...config.weights, lecam: 10 } };
   const images = syntheticData.sampleBatch(2, 16, runStreams(3).data);
   const fake = tf.tidy(() => tf.mul(images, -0.5) as tf.Tensor4D);
