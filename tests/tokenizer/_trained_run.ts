@@ -8,6 +8,7 @@ import type { Rng } from "../../lib/engine/mod.ts";
 import { tf } from "../../lib/engine/mod.ts";
 import {
   buildWetokComponents,
+  mergeTrainConfig,
   parseTrainConfig,
   runStreams,
   type TrainConfig,
@@ -44,9 +45,12 @@ export function sinusoidImages(n: number, height: number, width: number, rng: Rn
   return tf.tensor4d(values, [n, height, width, 3]);
 }
 
-/** Config of the tiny run: 2 + 2 updates, no adversarial or perceptual loss. */
-export function tinyRunConfig(): TrainConfig {
-  return parseTrainConfig({
+/**
+ * Returns the config of the tiny run (2 + 2 updates, no adversarial or
+ * perceptual loss) with `overrides` merged in.
+ */
+export function tinyRunConfig(overrides: Record<string, unknown> = {}): TrainConfig {
+  const base = parseTrainConfig({
     name: "tokenizer-test",
     network: "CR48-small",
     quantizer: "gq",
@@ -62,6 +66,7 @@ export function tinyRunConfig(): TrainConfig {
     keepCheckpoints: 5,
     logEvery: 1,
   });
+  return mergeTrainConfig(base, overrides);
 }
 
 /** A finished tiny run: its folder, the trainer (for the in-memory weights) and its components. */
@@ -71,10 +76,16 @@ export interface TinyRun {
   components: WetokComponents;
 }
 
-/** Trains the tiny run into a new temporary folder; checkpoints after steps 2 (stage 1) and 4 (stage 2). */
-export async function trainTinyRun(): Promise<TinyRun> {
-  const config = tinyRunConfig();
-  const runDir = await Deno.makeTempDir({ prefix: "tokenizer_run_" });
+/**
+ * Trains `config` on sinusoid images into `runDir`, by default the tiny run
+ * into a new temporary folder. With the default config it checkpoints after
+ * steps 2 (stage 1) and 4 (stage 2).
+ */
+export async function trainTinyRun(
+  config: TrainConfig = tinyRunConfig(),
+  runDir?: string,
+): Promise<TinyRun> {
+  runDir ??= await Deno.makeTempDir({ prefix: "tokenizer_run_" });
   const components = buildWetokComponents(config, runStreams(config.seed), sinusoidData);
   const trainer = await Trainer.create(config, components, { runDir, progressIntervalMs: 60_000 });
   await trainer.run();

@@ -6,8 +6,7 @@ import { assertEquals, assertThrows } from "@std/assert";
 import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
 import { customNetworkName, findConfig } from "../../lib/nn/mod.ts";
 import { loadTokenizerFromCheckpoint } from "../../lib/tokenizer/mod.ts";
-import { buildWetokComponents, parseTrainConfig, runStreams, Trainer } from "../../lib/train/mod.ts";
-import { sinusoidData, sinusoidImages } from "./_trained_run.ts";
+import { sinusoidImages, tinyRunConfig, trainTinyRun } from "./_trained_run.ts";
 
 await initBackend("wasm", { announce: false });
 
@@ -26,27 +25,17 @@ Deno.test("findConfig rejects custom groups not dividing d", () => {
 });
 
 Deno.test("loadTokenizerFromCheckpoint rebuilds custom networks", async () => {
-  const config = parseTrainConfig({
+  const config = tinyRunConfig({
     name: "custom-network-test",
     network: customNetworkName({ ch: 32, chMult: [1, 2], numResBlocks: 1, zChannels: 16 }, 2),
-    quantizer: "gq",
     seed: 5,
-    batchSize: 2,
     cropSize: 16,
-    data: "synthetic",
-    stage1: { steps: 2, schedule: { kind: "constant", learningRate: 1e-3 }, adversarial: false },
-    stage2: { steps: 0, schedule: { kind: "constant", learningRate: 1e-3 }, adversarial: false },
-    weights: { perceptual: 0 },
-    emaDecay: 0.5,
-    checkpointEvery: 100,
+    stage2: { steps: 0 },
     keepCheckpoints: 2,
-    logEvery: 1,
   });
   const runDir = await Deno.makeTempDir({ prefix: "custom_network_" });
   try {
-    const components = buildWetokComponents(config, runStreams(config.seed), sinusoidData);
-    const trainer = await Trainer.create(config, components, { runDir, progressIntervalMs: 60_000 });
-    await trainer.run();
+    const { trainer, components } = await trainTinyRun(config, runDir);
     const images = sinusoidImages(2, 16, 16, new Rng(3));
     const expected = await trainer.ema.withAveragedWeights(async () => {
       const tokenizer = components.tokenizer;
