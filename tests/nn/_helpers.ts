@@ -1,5 +1,17 @@
 /** Shared helpers of the network tests. */
 import { type BackendName, initBackend, parseBackendName, tf } from "../../lib/engine/mod.ts";
+import type { TokenizerConfig } from "../../lib/nn/mod.ts";
+
+/**
+ * Tokenizer config of the network tests: two levels of 32 and 64 channels,
+ * one residual block each, and d = 8 latent channels.
+ */
+export const TEST_TOKENIZER_CONFIG: TokenizerConfig = {
+  ch: 32,
+  chMult: [1, 2],
+  numResBlocks: 1,
+  zChannels: 8,
+};
 
 /**
  * Starts the backend for forward-only tests: `WETOK_BACKEND` when set, else

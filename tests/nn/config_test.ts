@@ -14,19 +14,21 @@ import {
   validateReleasedConfig,
   validateTokenizerConfig,
 } from "../../lib/nn/mod.ts";
-import { initTestBackend } from "./_helpers.ts";
+import { initTestBackend, TEST_TOKENIZER_CONFIG } from "./_helpers.ts";
 
 await initTestBackend();
 
-const GOOD = { ch: 32, chMult: [1, 2], numResBlocks: 1, zChannels: 8 };
-
 Deno.test("validateTokenizerConfig rejects ch 48", () => {
-  assertThrows(() => validateTokenizerConfig({ ...GOOD, ch: 48 }), RangeError, "invalid ch 48");
+  assertThrows(
+    () => validateTokenizerConfig({ ...TEST_TOKENIZER_CONFIG, ch: 48 }),
+    RangeError,
+    "invalid ch 48",
+  );
 });
 
 Deno.test("validateTokenizerConfig rejects empty chMult", () => {
   assertThrows(
-    () => validateTokenizerConfig({ ...GOOD, chMult: [] }),
+    () => validateTokenizerConfig({ ...TEST_TOKENIZER_CONFIG, chMult: [] }),
     RangeError,
     "invalid chMult []",
   );
@@ -34,7 +36,7 @@ Deno.test("validateTokenizerConfig rejects empty chMult", () => {
 
 Deno.test("validateTokenizerConfig rejects fractional multiplier", () => {
   assertThrows(
-    () => validateTokenizerConfig({ ...GOOD, chMult: [1, 1.5] }),
+    () => validateTokenizerConfig({ ...TEST_TOKENIZER_CONFIG, chMult: [1, 1.5] }),
     RangeError,
     "multiplier 1.5",
   );
@@ -42,7 +44,7 @@ Deno.test("validateTokenizerConfig rejects fractional multiplier", () => {
 
 Deno.test("validateTokenizerConfig rejects zero blocks", () => {
   assertThrows(
-    () => validateTokenizerConfig({ ...GOOD, numResBlocks: 0 }),
+    () => validateTokenizerConfig({ ...TEST_TOKENIZER_CONFIG, numResBlocks: 0 }),
     RangeError,
     "invalid numResBlocks 0",
   );
@@ -50,7 +52,7 @@ Deno.test("validateTokenizerConfig rejects zero blocks", () => {
 
 Deno.test("validateTokenizerConfig rejects zero zChannels", () => {
   assertThrows(
-    () => validateTokenizerConfig({ ...GOOD, zChannels: 0 }),
+    () => validateTokenizerConfig({ ...TEST_TOKENIZER_CONFIG, zChannels: 0 }),
     RangeError,
     "invalid zChannels 0",
   );
@@ -58,7 +60,7 @@ Deno.test("validateTokenizerConfig rejects zero zChannels", () => {
 
 Deno.test("Encoder constructor rejects bad ch", () => {
   assertThrows(
-    () => new Encoder({ ...GOOD, ch: 40 }, { rng: new Rng(0) }),
+    () => new Encoder({ ...TEST_TOKENIZER_CONFIG, ch: 40 }, { rng: new Rng(0) }),
     RangeError,
     "invalid ch 40",
   );
@@ -110,7 +112,7 @@ Deno.test("findConfig resolves aliases and rejects unknown", () => {
 });
 
 Deno.test("Encoder rejects image not multiple of f", () => {
-  const encoder = new Encoder(GOOD, { rng: new Rng(0) });
+  const encoder = new Encoder(TEST_TOKENIZER_CONFIG, { rng: new Rng(0) });
   const image = tf.zeros([1, 6, 7, 3]) as tf.Tensor4D;
   assertThrows(() => encoder.apply(image), RangeError, "image size 6x7 is not a positive multiple");
   image.dispose();
@@ -118,7 +120,7 @@ Deno.test("Encoder rejects image not multiple of f", () => {
 });
 
 Deno.test("Decoder rejects latent with wrong d", () => {
-  const decoder = new Decoder(GOOD, { rng: new Rng(0) });
+  const decoder = new Decoder(TEST_TOKENIZER_CONFIG, { rng: new Rng(0) });
   const latent = tf.zeros([1, 2, 2, 16]) as tf.Tensor4D;
   assertThrows(() => decoder.apply(latent), Error, "zChannels 8), got shape [1,2,2,16]");
   latent.dispose();

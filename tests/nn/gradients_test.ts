@@ -5,15 +5,13 @@ import {
   Encoder,
   ParameterStore,
   PatchDiscriminator,
-  type TokenizerConfig,
   widenToGenerative,
 } from "../../lib/nn/mod.ts";
 import { hingeDiscriminatorLoss, l1Loss, nonSaturatingGeneratorLoss } from "../../lib/loss/mod.ts";
+import { TEST_TOKENIZER_CONFIG } from "./_helpers.ts";
 
 // The cpu backend is the reference for gradients on every conv shape.
 await initBackend("cpu", { announce: false });
-
-const CONFIG: TokenizerConfig = { ch: 32, chMult: [1, 2], numResBlocks: 1, zChannels: 8 };
 
 /** Returns the names whose gradient is all zeros (or missing). */
 function namesWithZeroGradient(
@@ -38,8 +36,8 @@ function namesWithZeroGradient(
 Deno.test("Encoder and Decoder params all get gradients", () => {
   const rng = new Rng(21);
   const store = new ParameterStore();
-  const encoder = new Encoder(CONFIG, { rng, store });
-  const decoder = new Decoder(CONFIG, { rng, store });
+  const encoder = new Encoder(TEST_TOKENIZER_CONFIG, { rng, store });
+  const decoder = new Decoder(TEST_TOKENIZER_CONFIG, { rng, store });
   const images = rng.uniformTensor([2, 8, 8, 3], -1, 1) as tf.Tensor4D;
   const loss = () => l1Loss(images, decoder.apply(encoder.apply(images)));
   const zero = namesWithZeroGradient(store, "", loss);
@@ -52,8 +50,10 @@ Deno.test("Encoder and Decoder params all get gradients", () => {
 
 Deno.test("widened Decoder noise kernels get gradients", () => {
   const rng = new Rng(22);
-  const generative = widenToGenerative(new Decoder(CONFIG, { rng }));
-  const latent = tf.sign(rng.normalTensor([2, 4, 4, CONFIG.zChannels])) as tf.Tensor4D;
+  const generative = widenToGenerative(new Decoder(TEST_TOKENIZER_CONFIG, { rng }));
+  const latent = tf.sign(
+    rng.normalTensor([2, 4, 4, TEST_TOKENIZER_CONFIG.zChannels]),
+  ) as tf.Tensor4D;
   const target = rng.uniformTensor([2, 8, 8, 3], -1, 1) as tf.Tensor4D;
   const noiseSeed = new Rng(3);
   const loss = () => l1Loss(target, generative.apply(latent, noiseSeed.fork()));
@@ -62,7 +62,11 @@ Deno.test("widened Decoder noise kernels get gradients", () => {
   // The noise half of conv_in starts at zero and must still be trainable.
   const { grads } = tf.variableGrads(loss, [generative.convIn.weight]);
   const noiseHalf = tf.tidy(() =>
-    tf.max(tf.abs(tf.slice(grads[generative.convIn.weight.name], [0, 0, CONFIG.zChannels, 0])))
+    tf.max(
+      tf.abs(
+        tf.slice(grads[generative.convIn.weight.name], [0, 0, TEST_TOKENIZER_CONFIG.zChannels, 0]),
+      ),
+    )
       .dataSync()[0]
   );
   assert(noiseHalf > 0, "noise-channel kernels of conv_in get no gradient");

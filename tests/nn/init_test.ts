@@ -1,11 +1,9 @@
 import { assert, assertEquals, assertNotEquals } from "@std/assert";
 import { Rng } from "../../lib/engine/mod.ts";
 import { DISCRIMINATOR_INIT_STD, Encoder, PatchDiscriminator } from "../../lib/nn/mod.ts";
-import { initTestBackend, maxAbsDifference } from "./_helpers.ts";
+import { initTestBackend, maxAbsDifference, TEST_TOKENIZER_CONFIG } from "./_helpers.ts";
 
 await initTestBackend();
-
-const CONFIG = { ch: 32, chMult: [1, 2], numResBlocks: 1, zChannels: 8 };
 
 function moments(values: ArrayLike<number>): { mean: number; std: number; maxAbs: number } {
   let sum = 0;
@@ -21,9 +19,9 @@ function moments(values: ArrayLike<number>): { mean: number; std: number; maxAbs
 }
 
 Deno.test("Encoder initialisation repeats per seed", () => {
-  const a = new Encoder(CONFIG, { rng: new Rng(71) });
-  const b = new Encoder(CONFIG, { rng: new Rng(71) });
-  const c = new Encoder(CONFIG, { rng: new Rng(72) });
+  const a = new Encoder(TEST_TOKENIZER_CONFIG, { rng: new Rng(71) });
+  const b = new Encoder(TEST_TOKENIZER_CONFIG, { rng: new Rng(71) });
+  const c = new Encoder(TEST_TOKENIZER_CONFIG, { rng: new Rng(72) });
   for (const name of a.store.names()) {
     assertEquals(maxAbsDifference(a.store.get(name), b.store.get(name)), 0, name);
   }
@@ -35,7 +33,7 @@ Deno.test("Encoder initialisation repeats per seed", () => {
 });
 
 Deno.test("conv kernels follow PyTorch default bounds", () => {
-  const encoder = new Encoder(CONFIG, { rng: new Rng(73) });
+  const encoder = new Encoder(TEST_TOKENIZER_CONFIG, { rng: new Rng(73) });
   // 3x3 conv 64 -> 64: fan-in 576, so U(-1/24, 1/24) with std 1/(24 sqrt 3).
   const kernel = moments(encoder.store.get("encoder.mid_block.0.conv1.weight").dataSync());
   const bound = 1 / 24;

@@ -7,18 +7,16 @@ import {
   PatchDiscriminator,
   widenToGenerative,
 } from "../../lib/nn/mod.ts";
-import { initTestBackend } from "./_helpers.ts";
+import { initTestBackend, TEST_TOKENIZER_CONFIG } from "./_helpers.ts";
 
 await initTestBackend();
-
-const CONFIG = { ch: 32, chMult: [1, 2], numResBlocks: 1, zChannels: 8 };
 
 Deno.test("networks leave no tensors behind", () => {
   const before = tf.memory().numTensors;
   const rng = new Rng(61);
   const store = new ParameterStore();
-  const encoder = new Encoder(CONFIG, { rng, store });
-  const decoder = new Decoder(CONFIG, { rng, store });
+  const encoder = new Encoder(TEST_TOKENIZER_CONFIG, { rng, store });
+  const decoder = new Decoder(TEST_TOKENIZER_CONFIG, { rng, store });
   const generative = widenToGenerative(decoder);
   const discriminator = new PatchDiscriminator({ ndf: 8 }, { rng, store });
   const afterBuild = tf.memory().numTensors;
