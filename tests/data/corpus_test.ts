@@ -5,7 +5,6 @@ import {
   assertStringIncludes,
   assertThrows,
 } from "@std/assert";
-import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import {
   buildCorpus,
@@ -21,10 +20,8 @@ import {
 } from "../../lib/data/manifest.ts";
 import { extractedPath, PackageVersionError } from "../../lib/data/package_fetch.ts";
 import { splitOfPhoto, splitPhotos } from "../../lib/data/split.ts";
+import { CORPUS_CACHE } from "./_cache.ts";
 
-// The ci set downloads ~29 MB of Debian packages once; later runs reuse the cache.
-const CACHE = Deno.env.get("WETOK_CACHE") ??
-  fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 const manifest = await loadManifest();
 
 Deno.test("loadManifest lists the ci packages", () => {
@@ -106,7 +103,7 @@ Deno.test("splitOfPhoto rejects invalid fraction", () => {
 });
 
 Deno.test("buildCorpus builds the ci set", async () => {
-  const index = await buildCorpus({ manifest, set: "ci", cacheDir: CACHE });
+  const index = await buildCorpus({ manifest, set: "ci", cacheDir: CORPUS_CACHE });
   assertEquals(index.skipped, []);
   assertEquals(index.photos.length, 14);
   for (const photo of index.photos) {
@@ -115,15 +112,15 @@ Deno.test("buildCorpus builds the ci set", async () => {
   }
   const sides = new Set(index.photos.map((p) => p.split));
   assertEquals([...sides].sort(), ["test", "train"]);
-  const loaded = await loadCorpus(CACHE, "ci");
+  const loaded = await loadCorpus(CORPUS_CACHE, "ci");
   assertEquals(loaded.photos.map((p) => p.id), index.photos.map((p) => p.id));
 });
 
 /** Creates a scratch cache that shares the downloaded archives of the real one. */
 async function scratchCache(): Promise<string> {
   const dir = await Deno.makeTempDir({ prefix: "wetok-corpus-test-" });
-  await Deno.mkdir(join(CACHE, "packages"), { recursive: true });
-  await Deno.symlink(join(CACHE, "packages"), join(dir, "packages"));
+  await Deno.mkdir(join(CORPUS_CACHE, "packages"), { recursive: true });
+  await Deno.symlink(join(CORPUS_CACHE, "packages"), join(dir, "packages"));
   return dir;
 }
 

@@ -6,7 +6,6 @@ import {
   assertThrows,
 } from "@std/assert";
 import { gzipSync } from "node:zlib";
-import { fileURLToPath } from "node:url";
 import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
 import { imagesToTensor, tensorToImages } from "../../lib/data/batch.ts";
 import { cropImage, flipHorizontal, randomCrop, randomCropBatch } from "../../lib/data/crops.ts";
@@ -24,10 +23,9 @@ import { loadManifest } from "../../lib/data/manifest.ts";
 import { decodeImage, ImageDecodeError, type RgbImage } from "../../lib/data/image_io.ts";
 import { buildCorpus } from "../../lib/data/corpus_builder.ts";
 import { decodeBase64 } from "../../lib/data/_base64.ts";
+import { CORPUS_CACHE } from "./_cache.ts";
 
 await initBackend("cpu", { announce: false });
-const CACHE = Deno.env.get("WETOK_CACHE") ??
-  fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 
 /** Returns an image whose pixel (x, y) is (x, y, 7), so positions can be read back from values. */
 function coordinateImage(width: number, height: number): RgbImage {
@@ -121,7 +119,11 @@ Deno.test("evalTransform centre-crops without resize", async () => {
 });
 
 Deno.test("loadEvalBatch reads corpus photos", async () => {
-  const index = await buildCorpus({ manifest: await loadManifest(), set: "ci", cacheDir: CACHE });
+  const index = await buildCorpus({
+    manifest: await loadManifest(),
+    set: "ci",
+    cacheDir: CORPUS_CACHE,
+  });
   const files = index.photos.slice(0, 3).map((photo) => photo.file);
   const batch = await loadEvalBatch(files, 64);
   assertEquals(batch.shape, [3, 64, 64, 3]);
@@ -273,7 +275,7 @@ Deno.test("readIdx names a missing file", async () => {
 });
 
 Deno.test("loadGreyDataset reads MNIST", async () => {
-  const mnist = await loadGreyDataset(await loadManifest(), "mnist", CACHE);
+  const mnist = await loadGreyDataset(await loadManifest(), "mnist", CORPUS_CACHE);
   assertEquals([mnist.train.count, mnist.train.height, mnist.train.width], [60000, 28, 28]);
   assertEquals(mnist.test.count, 10000);
   // The first training digit of MNIST is a 5, the first test digit a 7.
@@ -287,7 +289,7 @@ Deno.test("loadGreyDataset reads MNIST", async () => {
 });
 
 Deno.test("loadGreyDataset reads Fashion-MNIST", async () => {
-  const fashion = await loadGreyDataset(await loadManifest(), "fashion-mnist", CACHE);
+  const fashion = await loadGreyDataset(await loadManifest(), "fashion-mnist", CORPUS_CACHE);
   assertEquals([fashion.train.count, fashion.test.count], [60000, 10000]);
   // Fashion-MNIST's first training and test items are both class 9 (ankle boot).
   assertEquals(fashion.train.labels[0], 9);
@@ -310,6 +312,8 @@ Deno.test("greyBatch rejects a bad index", () => {
 
 Deno.test("loadGreyDataset names an unknown dataset", async () => {
   const manifest = await loadManifest();
-  const err = await assertRejects(() => loadGreyDataset(manifest, "cifar" as "mnist", CACHE));
+  const err = await assertRejects(() =>
+    loadGreyDataset(manifest, "cifar" as "mnist", CORPUS_CACHE)
+  );
   assertStringIncludes((err as Error).message, "dataset cifar is not in the manifest");
 });

@@ -26,10 +26,9 @@ import { decodeImage } from "../../lib/data/image_io.ts";
 import { evalTransform } from "../../lib/data/eval_protocol.ts";
 import { imagesToTensor } from "../../lib/data/batch.ts";
 import { perceptualDistance } from "../../lib/metrics/features/perceptual_distance.ts";
+import { CORPUS_CACHE } from "../data/_cache.ts";
 
 await initBackend("wasm", { announce: false });
-const CACHE = Deno.env.get("WETOK_CACHE") ??
-  fileURLToPath(new URL("../../.cache/wetok", import.meta.url));
 
 async function withModel(bytes: Uint8Array, run: (path: string) => Promise<void>): Promise<void> {
   const path = await Deno.makeTempFile({ suffix: ".onnx" });
@@ -273,7 +272,11 @@ Deno.test("nsfwjs folded trunk matches tfjs-layers", async () => {
 Deno.test("nsfwjs batch norm favours [0, 1] inputs", async () => {
   // The first batch norm's moving means record the inputs the network saw in
   // training: compare them with the conv outputs of real photos in each range.
-  const index = await buildCorpus({ manifest: await loadManifest(), set: "ci", cacheDir: CACHE });
+  const index = await buildCorpus({
+    manifest: await loadManifest(),
+    set: "ci",
+    cacheDir: CORPUS_CACHE,
+  });
   const photos = [];
   for (const photo of index.photos) {
     photos.push(await evalTransform(await decodeImage(photo.file), 299));
