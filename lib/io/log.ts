@@ -18,8 +18,17 @@ export function setLogLevel(level: LogLevel): void {
 
 function write(level: LogLevel, message: string): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`;
-  Deno.stderr.writeSync(encoder.encode(line));
+  writeLogLine(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`);
+}
+
+/**
+ * Writes one line that is already formatted, such as a log line of a child
+ * process, to standard error, whatever the log level.
+ */
+export function writeLogLine(line: string): void {
+  const bytes = encoder.encode(`${line}\n`);
+  let written = 0;
+  while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
 }
 
 /** The project's logger. */
