@@ -48,15 +48,18 @@ const HELP = `Usage: deno task reproduce [NAME...] [options]
 Runs the experiments NAME (file stems under experiments/; default: all but the
 entropy-* study files, which belong to \`deno task entropy-study\`) and writes
 paper-tables/<name>.md and .tex with figures under paper-tables/figures/.
+A run with a finished record under another experiment or label and the same
+run id (same resolved config and code) is not executed again: its record is
+copied, with reusedFrom naming the source.
 
 Options:
   --scale S          smoke (minutes, CI), cpu (2-core machine, hours) or paper (GPU); default smoke
   --backend NAME     TensorFlow.js backend: wasm, cpu, webgpu, tensorflow (default: WETOK_BACKEND or wasm)
   --jobs N           runs executed at the same time, each in its own child process, across all
                      experiments named (default 1: one after the other in this process). Each job
-                     needs its own CPU core and memory: a cpu-scale train run peaked at about
-                     JOB_MEMORY of resident memory on wasm, so N above the number of cores only
-                     slows every run down. Use 2 on a 2-core machine.
+                     needs its own CPU core and up to about 2 GB of memory (sequential cpu-scale
+                     processes on wasm peaked at 1.5 and 1.9 GB resident). N above the number of
+                     cores only slows every run down. Use 2 on a 2-core machine.
   --results DIR      run records and checkpoints (default results)
   --tables DIR       generated tables and figures (default paper-tables)
   --cache DIR        photo corpus cache of \`deno task corpus\` (default .cache/wetok)

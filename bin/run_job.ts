@@ -1,8 +1,8 @@
 /**
  * Child process of `deno task reproduce --jobs N`: executes one resolved run,
- * writes its record to the result store, and exits with a code that tells
- * the parent the outcome (0 done, 10 failed, 11 not available, 12 invalid job,
- * 13 parent gone). The parent starts it; it is not meant to be run by hand.
+ * writes its record to the result store, and reports the outcome to the
+ * parent through its exit code (0 done, 10 failed, 11 not available,
+ * 12 invalid job, 13 parent gone). The parent starts it; it is not meant to be run by hand.
  *
  *     deno run -A bin/run_job.ts --cache DIR JOB_JSON
  *

@@ -7,7 +7,7 @@ import { errorMessage, log, writeLogLine } from "../io/log.ts";
 import { runName } from "./execute_run.ts";
 import type { RunJob } from "./run_job.ts";
 
-/** How a launched job ended: the exit code, or the signal that ended it. */
+/** Exit status of a launched job: its exit code, and the signal that ended it if any. */
 export interface LaunchOutcome {
   /** Exit code of the process (by convention 128 + signal number when a signal ended it). */
   code: number;

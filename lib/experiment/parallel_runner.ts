@@ -3,10 +3,10 @@
  * executed up to `jobs` at a time, each by a launcher (usually a child process
  * per run, see `childProcessLauncher`).
  *
- * The parent process decides what to execute: it skips runs with a result,
- * copies results of identical runs (same run id) already stored, and executes
- * each remaining run id once; runs of the same id queued in other experiments
- * wait for it and get a copy of its result. A child writes the record of its
+ * The parent process decides what to execute. It skips runs with a result,
+ * copies stored results of identical runs (same run id), and executes each
+ * remaining run id once. Runs of the same id queued in other experiments wait
+ * for that run and get a copy of its result. A child writes the record of its
  * run to the result store, and the parent reads it back. A child that crashes
  * gets a failure record from the parent, and the other runs go on.
  */
@@ -206,9 +206,9 @@ async function executeQueuedRun(
     outcome = err instanceof Error ? err : new Error(String(err));
   }
   if (abort.aborted) {
-    const how = outcome instanceof Error ? outcome.message : describeOutcome(outcome);
+    const ending = outcome instanceof Error ? outcome.message : describeOutcome(outcome);
     log.warn(
-      `run ${name}: stopped (child process ${how}); it resumes from its checkpoint next time`,
+      `run ${name}: stopped (child process ${ending}); it resumes from its checkpoint next time`,
     );
     return;
   }

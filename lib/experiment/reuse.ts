@@ -50,9 +50,9 @@ export async function reuseIdenticalRun(
 /**
  * Builds the record of `run` as a copy of the finished record `source` of an
  * identical run. The copy keeps the source's measurements, wall time and
- * provenance, gets the experiment, label and scale of `run` and the current
- * time as start and finish, and names in `reusedFrom` the record that was
- * executed (the source's own source when the source is itself a copy).
+ * provenance. It gets the experiment, label and scale of `run`, and the
+ * current time as start and finish. Its `reusedFrom` names the record that
+ * was executed, which is the source's own source when the source is a copy.
  */
 export function reusedCopy(source: RunResult, run: ResolvedRun): RunResult {
   const now = new Date().toISOString();

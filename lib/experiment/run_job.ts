@@ -1,8 +1,8 @@
 /**
- * One run executed in a child process of the parallel runner: the job that
- * the parent passes as JSON, its validation, and the child's side, which
- * executes the run, writes its record to the result store and reports the
- * outcome through its exit code.
+ * One run executed in a child process of the parallel runner. This file
+ * defines the job that the parent passes as JSON and its validation. It also
+ * contains the child's side, which executes the run, writes its record to the
+ * result store and reports the outcome through its exit code.
  */
 import { errorMessage, log } from "../io/log.ts";
 import { FieldChecker } from "./config_error.ts";
@@ -13,7 +13,7 @@ import { ResultStore } from "./result_store.ts";
 import { validateRunConfig } from "./run_config.ts";
 import { runId } from "./run_id.ts";
 
-/** What a child process needs to execute one run and record it. */
+/** Input of a child process: one resolved run with the settings to execute and record it. */
 export interface RunJob {
   run: ResolvedRun;
   /** Id of the run, checked by the child against the config and code version. */
@@ -31,8 +31,8 @@ export interface RunJob {
 }
 
 /**
- * Exit codes of a child process: `done`, `failed` and `unavailable` mean that
- * the child wrote the run's record; any other code or a signal means a crash.
+ * Exit codes of a child process. After `done`, `failed` and `unavailable` the
+ * run's record is in the store. Any other code or a signal means a crash.
  */
 export const RUN_JOB_EXIT_CODES = {
   done: 0,

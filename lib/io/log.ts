@@ -23,12 +23,18 @@ function write(level: LogLevel, message: string): void {
 
 /**
  * Writes one line that is already formatted, such as a log line of a child
- * process, to standard error, whatever the log level.
+ * process, to standard error, whatever the log level. When standard error is
+ * a pipe whose reader has ended (a child whose parent was killed), the line
+ * is dropped instead of throwing into the code that logs.
  */
 export function writeLogLine(line: string): void {
   const bytes = encoder.encode(`${line}\n`);
   let written = 0;
-  while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+  try {
+    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+  } catch (err) {
+    if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+  }
 }
 
 /** The project's logger. */
