@@ -8,6 +8,7 @@ import {
   runExperiment,
   type RunRecord,
   type RunResult,
+  type Scale,
 } from "../../lib/experiment/mod.ts";
 import { buildExperimentReport, reportMarkdown } from "../../lib/report/mod.ts";
 import { groupExperiment, trainExperiment } from "./_fixtures.ts";
@@ -17,14 +18,20 @@ const quantizers = parseExperimentConfig(trainExperiment(), "quantizers.json");
 const groups = parseExperimentConfig(groupExperiment(), "groups.json");
 const base = { codeVersion: "test-version", backend: "none", progressIntervalMs: 60_000 };
 
-Deno.test("runExperiment reuses an identical stored run", async () => {
+/** Runs the "quantizer-mini" experiment into a new temporary store and returns both. */
+async function storeWithQuantizers(scale: Scale) {
   const root = await Deno.makeTempDir();
   const store = new ResultStore(root);
-  const first = await runExperiment(quantizers, "smoke", {
+  const summaries = await runExperiment(quantizers, scale, {
     ...base,
     store,
     executors: { train: fakeExecutor() },
   });
+  return { root, store, summaries };
+}
+
+Deno.test("runExperiment reuses an identical stored run", async () => {
+  const { root, store, summaries: first } = await storeWithQuantizers("smoke");
   const source = first[0].result!;
 
   const executed: string[] = [];
@@ -67,13 +74,7 @@ Deno.test("runExperiment reuses an identical stored run", async () => {
 });
 
 Deno.test("reusedCopy names the executed run", async () => {
-  const root = await Deno.makeTempDir();
-  const store = new ResultStore(root);
-  const [source] = await runExperiment(quantizers, "smoke", {
-    ...base,
-    store,
-    executors: { train: fakeExecutor() },
-  });
+  const { root, summaries: [source] } = await storeWithQuantizers("smoke");
   const [g2] = resolveRuns(groups, "smoke");
   const copy = reusedCopy(source.result!, g2);
   const third = reusedCopy(copy, { ...g2, experiment: "other", label: "g2-again" });
@@ -85,13 +86,7 @@ Deno.test("reusedCopy names the executed run", async () => {
 });
 
 Deno.test("runExperiment ignores a record with another config", async () => {
-  const root = await Deno.makeTempDir();
-  const store = new ResultStore(root);
-  const [source] = await runExperiment(quantizers, "smoke", {
-    ...base,
-    store,
-    executors: { train: fakeExecutor() },
-  });
+  const { root, store, summaries: [source] } = await storeWithQuantizers("smoke");
   // An edited record: same run id, different config.
   const path = store.resultPath(source.result!);
   const edited = { ...source.result!, config: { ...source.result!.config, batchSize: 99 } };
@@ -110,13 +105,7 @@ Deno.test("runExperiment ignores a record with another config", async () => {
 });
 
 Deno.test("ResultStore findResults skips unreadable records", async () => {
-  const root = await Deno.makeTempDir();
-  const store = new ResultStore(root);
-  const [source] = await runExperiment(quantizers, "smoke", {
-    ...base,
-    store,
-    executors: { train: fakeExecutor() },
-  });
+  const { root, store, summaries: [source] } = await storeWithQuantizers("smoke");
   const id = source.runId;
   await Deno.mkdir(join(root, "broken"));
   await Deno.writeTextFile(join(root, "broken", `x.${id}.json`), "{ not json");
@@ -130,9 +119,7 @@ Deno.test("ResultStore findResults skips unreadable records", async () => {
 });
 
 Deno.test("buildExperimentReport reads copied records", async () => {
-  const root = await Deno.makeTempDir();
-  const store = new ResultStore(root);
-  await runExperiment(quantizers, "cpu", { ...base, store, executors: { train: fakeExecutor() } });
+  const { root, store } = await storeWithQuantizers("cpu");
   const summaries = await runExperiment(groups, "cpu", {
     ...base,
     store,
