@@ -227,6 +227,11 @@ async function executeQueuedRun(
     await store.writeFailure(failure);
     log.error(`run ${name}: failed: ${error}`);
     entry.summary = { run, runId: id, status: "failed", failure };
+  } else if (entry.summary.failure && !(outcome instanceof Error)) {
+    log.error(
+      `run ${name}: child process ${describeOutcome(outcome)} and recorded the error ` +
+        `"${entry.summary.failure.error}"`,
+    );
   }
   for (const waiting of entry.identical) {
     waiting.summary = await settleIdenticalRun(waiting, entry.summary, store, provenance);
