@@ -1,10 +1,13 @@
 /**
  * End-to-end tests of `deno task reproduce --jobs N` through real child
- * processes of `bin/run_job.ts`, on the `memory-vs-bits` experiment at scale
- * smoke (eight entropy-memory runs, no training). About 10 s in all.
+ * processes of `bin/run_job.ts` at scale smoke: the eight entropy-memory runs
+ * of `memory-vs-bits`, and the two train runs of `lr-schedule` on a synthetic
+ * corpus. About 15 s in all on a busy 2-core machine.
  */
 import { assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
+import type { RunResult } from "../../lib/experiment/mod.ts";
+import { fakeCorpus } from "./_fake_corpus.ts";
 
 const reproduce = new URL("../../bin/reproduce.ts", import.meta.url).pathname;
 
@@ -63,6 +66,46 @@ Deno.test("reproduce --jobs 2 writes the records of --jobs 1", async () => {
   const table = await Deno.readTextFile(join(root, "tables-2", "memory-vs-bits.md"));
   assertStringIncludes(table, "exact-d16");
   await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("reproduce --jobs 2 trains in child processes", async () => {
+  const root = await Deno.makeTempDir();
+  const cache = await fakeCorpus();
+  const resultsDir = join(root, "results");
+  const { code, stderr } = await runReproduce([
+    "lr-schedule",
+    "--scale",
+    "smoke",
+    "--jobs",
+    "2",
+    "--cache",
+    cache,
+    "--results",
+    resultsDir,
+    "--tables",
+    join(root, "tables"),
+    "--images",
+    "none",
+  ]);
+  assertEquals(code, 0, stderr);
+  const results: RunResult[] = [];
+  for await (const entry of Deno.readDir(join(resultsDir, "lr-schedule"))) {
+    if (entry.isFile && entry.name.endsWith(".json")) {
+      results.push(
+        JSON.parse(await Deno.readTextFile(join(resultsDir, "lr-schedule", entry.name))),
+      );
+    }
+  }
+  assertEquals(results.map((r) => r.label).sort(), ["constant", "warmup-cosine"]);
+  for (const result of results) {
+    assertEquals(result.status, "done");
+    // The synthetic corpus holds out 2 photos, so the children read the --cache folder.
+    assertEquals(result.metrics.evaluatedImages, 2);
+    assertEquals(Number.isFinite(result.metrics.psnr), true);
+  }
+  assertStringIncludes(stderr, "[lr-schedule/warmup-cosine seed 0] ");
+  await Deno.remove(root, { recursive: true });
+  await Deno.remove(cache, { recursive: true });
 });
 
 Deno.test("reproduce rejects an invalid --jobs", async () => {
