@@ -314,7 +314,7 @@ async function loadConfigs(dir: string, requested: string[]): Promise<Experiment
       );
     }
   }
-  const chosen = requested.length > 0 ? requested : available;
+  const chosen = requested.length > 0 ? [...new Set(requested)] : available;
   const configs: ExperimentConfig[] = [];
   for (const name of chosen) {
     try {

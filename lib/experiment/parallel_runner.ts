@@ -56,7 +56,8 @@ interface QueuedRun {
  * `options.jobs` at a time, and returns the summaries per experiment name,
  * in config order. Errors and crashes of single runs are logged and recorded,
  * not thrown.
- * @throws Error when the store cannot be read or written; the abort reason
+ * @throws Error for invalid `options.jobs`, for an experiment listed twice, or
+ *   when the store cannot be read or written; the abort reason
  *   when `options.signal` fires (stopped runs have no record and resume next time).
  */
 export async function runExperimentsInParallel(
@@ -67,6 +68,13 @@ export async function runExperimentsInParallel(
   const jobs = options.jobs;
   if (!Number.isSafeInteger(jobs) || jobs < 1) {
     throw new Error(`runExperimentsInParallel: invalid jobs ${jobs}; expected a positive integer`);
+  }
+  const names = configs.map((c) => c.name);
+  const repeated = names.find((name, i) => names.indexOf(name) !== i);
+  if (repeated !== undefined) {
+    throw new Error(
+      `runExperimentsInParallel: experiment "${repeated}" is listed twice; list each experiment once`,
+    );
   }
   const provenance = { ...options, machine: options.machine ?? machineInfo() };
   const abort = options.signal ?? new AbortController().signal;

@@ -253,6 +253,20 @@ Deno.test("runExperimentsInParallel stops children on abort", async () => {
   await Deno.remove(root, { recursive: true });
 });
 
+Deno.test("runExperimentsInParallel rejects repeated experiments", async () => {
+  await assertRejects(
+    () =>
+      runExperimentsInParallel([quantizers, groups, quantizers], "smoke", {
+        ...base,
+        store: new ResultStore("unused"),
+        jobs: 2,
+        launch: () => Promise.reject(new Error("not launched")),
+      }),
+    Error,
+    `experiment "quantizer-mini" is listed twice; list each experiment once`,
+  );
+});
+
 Deno.test("runExperimentsInParallel rejects invalid jobs", async () => {
   for (const jobs of [0, -1, 1.5, NaN]) {
     await assertRejects(
