@@ -23,7 +23,7 @@ async function runReproduce(args: string[]): Promise<{ code: number; stderr: str
   return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
 }
 
-/** Reads the records of an experiment folder by file name, without timings and provenance. */
+/** Reads the records of an experiment folder by file name, without their start, finish and run times. */
 async function records(dir: string): Promise<Record<string, unknown>> {
   const byName: Record<string, unknown> = {};
   for await (const entry of Deno.readDir(dir)) {
