@@ -31,7 +31,12 @@ export function writeLogLine(line: string): void {
   const bytes = encoder.encode(`${line}\n`);
   let written = 0;
   try {
-    while (written < bytes.length) written += Deno.stderr.writeSync(bytes.subarray(written));
+    while (written < bytes.length) {
+      const count = Deno.stderr.writeSync(bytes.subarray(written));
+      // A replaced writer (as in notebooks) that reports no progress would loop forever.
+      if (!(count > 0)) break;
+      written += count;
+    }
   } catch (err) {
     if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
   }
