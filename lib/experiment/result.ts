@@ -59,10 +59,10 @@ export interface RunResult extends RunRecordBase {
   /** Remarks of the executor, such as how the setting differs from the WeTok paper (arXiv 2508.05599). */
   notes?: string[];
   /**
-   * Set when this record is a copy of the result of an identical run: then
-   * `startedAt` and `finishedAt` are the time of copying, while `wallSeconds`,
-   * `commit`, `backend`, `machine` and the measurements are those of the
-   * executed run named here.
+   * Source of this record when it is a copy of the result of an identical run.
+   * In a copy, `startedAt` and `finishedAt` are the time of copying. Its
+   * `wallSeconds`, `commit`, `backend`, `machine` and measurements are those
+   * of the executed run named here.
    */
   reusedFrom?: ReusedFrom;
 }
