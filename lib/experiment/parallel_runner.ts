@@ -285,8 +285,9 @@ async function settleIdenticalRun(
     if (copy) return { run, runId: id, status: "reused", result: copy };
   }
   const source = `${executed.run.experiment}/${executed.run.label}`;
+  const outcome = executed.failure?.unavailable ? "is not available" : "failed";
   const error = executed.failure
-    ? `identical run ${source} failed: ${executed.failure.error}`
+    ? `identical run ${source} ${outcome}: ${executed.failure.error}`
     : `the result of identical run ${source} could not be copied (see the warning above)`;
   const unavailable = executed.failure?.unavailable ?? false;
   const failure: RunFailure = failureRecord(

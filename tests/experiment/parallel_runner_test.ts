@@ -8,6 +8,7 @@ import {
   runExperimentsInParallel,
   type RunRecord,
   type RunSummary,
+  unavailableExecutor,
 } from "../../lib/experiment/mod.ts";
 import { groupExperiment, trainExperiment } from "./_fixtures.ts";
 import { expectedSum, fakeExecutor, type FakeOptions } from "./_fake_executor.ts";
@@ -222,6 +223,31 @@ Deno.test("runExperimentsInParallel reads failures of a child", async () => {
   });
   assertEquals(statuses(summaries.get("quantizer-mini")), ["gq-2x8@0:done", "lfq-1x16@0:failed"]);
   assertEquals(summaries.get("quantizer-mini")![1].failure?.error, "simulated crash at step 2");
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("runExperimentsInParallel records unavailable executors", async () => {
+  const root = await Deno.makeTempDir();
+  const launcher = inProcessLauncher({
+    train: unavailableExecutor("train", "the trainer is not wired yet"),
+  });
+  const summaries = await runExperimentsInParallel([quantizers, groups], "smoke", {
+    ...base,
+    store: new ResultStore(root),
+    jobs: 2,
+    launch: launcher.launch,
+  });
+  assertEquals(launcher.launched.length, 3);
+  assertEquals(statuses(summaries.get("quantizer-mini")), [
+    "gq-2x8@0:unavailable",
+    "lfq-1x16@0:unavailable",
+  ]);
+  assertEquals(statuses(summaries.get("groups-mini")), ["g2@0:unavailable", "g4@0:unavailable"]);
+  assertEquals(summaries.get("groups-mini")![0].failure?.unavailable, true);
+  assertStringIncludes(
+    summaries.get("groups-mini")![0].failure!.error,
+    'identical run quantizer-mini/gq-2x8 failed: task "train" not available yet',
+  );
   await Deno.remove(root, { recursive: true });
 });
 
