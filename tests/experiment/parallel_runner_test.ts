@@ -246,7 +246,7 @@ Deno.test("runExperimentsInParallel records unavailable executors", async () => 
   assertEquals(summaries.get("groups-mini")![0].failure?.unavailable, true);
   assertStringIncludes(
     summaries.get("groups-mini")![0].failure!.error,
-    'identical run quantizer-mini/gq-2x8 failed: task "train" not available yet',
+    'identical run quantizer-mini/gq-2x8 is not available: task "train" not available yet',
   );
   await Deno.remove(root, { recursive: true });
 });
