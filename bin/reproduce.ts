@@ -57,9 +57,10 @@ Options:
   --backend NAME     TensorFlow.js backend: wasm, cpu, webgpu, tensorflow (default: WETOK_BACKEND or wasm)
   --jobs N           runs executed at the same time, each in its own child process, across all
                      experiments named (default 1: one after the other in this process). Each job
-                     needs its own CPU core and up to about 2 GB of memory (sequential cpu-scale
-                     processes on wasm peaked at 1.5 and 1.9 GB resident). N above the number of
-                     cores only slows every run down. Use 2 on a 2-core machine.
+                     needs its own CPU core and up to about 4 GiB of memory: two sequential
+                     cpu-scale processes on wasm peaked at 1.8 and 3.8 GiB resident over their
+                     runs. N above the number of cores only slows every run down. Use 2 on a
+                     2-core machine.
   --results DIR      run records and checkpoints (default results)
   --tables DIR       generated tables and figures (default paper-tables)
   --cache DIR        photo corpus cache of \`deno task corpus\` (default .cache/wetok)
