@@ -25,23 +25,19 @@ const W_RAW = { shape: [2], values: new Float32Array([1, 2]) };
 const W_EMA = { shape: [2], values: new Float32Array([3, 4]) };
 const MEAN = { shape: [3], values: new Float32Array([5, 6, 7]) };
 
-Deno.test("matchStoreTensors reads EMA for trainables", () => {
-  const store = twoEntryStore();
-  const data = checkpoint({ "model/w": W_RAW, "ema/w": W_EMA, "model/mean": MEAN });
-  const { chosen, problems } = matchStoreTensors(store, data, "ema", "network");
-  assertEquals(problems, []);
-  assertEquals(chosen, [["w", W_EMA], ["mean", MEAN]]);
-  store.dispose();
-});
+// Trainable entries follow the weights option, and buffers always come from model/.
+const WEIGHT_CASES = [["ema", W_EMA], ["raw", W_RAW]] as const;
 
-Deno.test("matchStoreTensors reads raw weights", () => {
-  const store = twoEntryStore();
-  const data = checkpoint({ "model/w": W_RAW, "ema/w": W_EMA, "model/mean": MEAN });
-  const { chosen, problems } = matchStoreTensors(store, data, "raw", "network");
-  assertEquals(problems, []);
-  assertEquals(chosen, [["w", W_RAW], ["mean", MEAN]]);
-  store.dispose();
-});
+for (const [weights, expectedW] of WEIGHT_CASES) {
+  Deno.test(`matchStoreTensors reads ${weights} weights`, () => {
+    const store = twoEntryStore();
+    const data = checkpoint({ "model/w": W_RAW, "ema/w": W_EMA, "model/mean": MEAN });
+    const { chosen, problems } = matchStoreTensors(store, data, weights, "network");
+    assertEquals(problems, []);
+    assertEquals(chosen, [["w", expectedW], ["mean", MEAN]]);
+    store.dispose();
+  });
+}
 
 Deno.test("matchStoreTensors lists missing and misshaped tensors", () => {
   const store = twoEntryStore();
