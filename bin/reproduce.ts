@@ -1,8 +1,8 @@
 /**
  * Reproduces the tables and figures of WeTok (arXiv 2508.05599): runs the
  * experiment configs under `experiments/` at one scale, skipping finished runs
- * and resuming interrupted ones, then writes `paper-tables/<name>.md` and
- * `.tex` and the figures under `paper-tables/figures/`.
+ * and resuming interrupted ones, then writes `paper-tables/<scale>/<name>.md`
+ * and `.tex` and the figures under `paper-tables/<scale>/figures/`.
  *
  *     deno task reproduce [NAME...] [--scale smoke|cpu|paper] [--backend NAME] [--jobs N]
  *
@@ -47,7 +47,8 @@ const HELP = `Usage: deno task reproduce [NAME...] [options]
 
 Runs the experiments NAME (file stems under experiments/; default: all but the
 entropy-* study files, which belong to \`deno task entropy-study\`) and writes
-paper-tables/<name>.md and .tex with figures under paper-tables/figures/.
+paper-tables/<scale>/<name>.md and .tex with figures under
+paper-tables/<scale>/figures/, so that each scale keeps its own tables.
 A run with a finished record under another experiment or label and the same
 run id (same resolved config and code) is not executed again: its record is
 copied, with reusedFrom naming the source.
@@ -62,7 +63,7 @@ Options:
                      runs. N above the number of cores only slows every run down. Use 2 on a
                      2-core machine.
   --results DIR      run records and checkpoints (default results)
-  --tables DIR       generated tables and figures (default paper-tables)
+  --tables DIR       generated tables and figures (default paper-tables/<scale>)
   --cache DIR        photo corpus cache of \`deno task corpus\` (default .cache/wetok)
   --report-only      run nothing; report the latest record of every run at this scale
   --images LIST      figure images: png, svg, png,svg or none (default png)
@@ -80,7 +81,7 @@ const { values: flags, positionals: names } = parseArgs({
     backend: { type: "string" },
     jobs: { type: "string", default: "1" },
     results: { type: "string", default: join(root, "results") },
-    tables: { type: "string", default: join(root, "paper-tables") },
+    tables: { type: "string" },
     cache: { type: "string", default: join(root, ".cache", "wetok") },
     "report-only": { type: "boolean", default: false },
     images: { type: "string", default: "png" },
@@ -162,7 +163,7 @@ async function main(): Promise<number> {
     }
   }
 
-  const tablesDir = resolve(flags.tables!);
+  const tablesDir = resolve(flags.tables ?? join(root, "paper-tables", scale));
   const figures: Figure[] = [];
   for (const config of configs) {
     const report = buildExperimentReport(config, scale, recordsByExperiment.get(config.name) ?? []);
