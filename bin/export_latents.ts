@@ -21,10 +21,14 @@ import {
   Encoder,
   findConfig,
   ParameterStore,
-  shapesEqual,
   type TokenizerConfig,
 } from "../lib/nn/mod.ts";
-import { type CheckpointData, latestCheckpoint, loadCheckpoint } from "../lib/train/checkpoint.ts";
+import { matchStoreTensors } from "../lib/tokenizer/mod.ts";
+import {
+  type CheckpointData,
+  loadCheckpoint,
+  resolveCheckpointFile,
+} from "../lib/train/checkpoint.ts";
 import { parseTrainConfig, type TrainConfig } from "../lib/train/config.ts";
 
 const HELP = `Usage: deno task export-latents --checkpoint PATH --out FILE [options]
@@ -127,48 +131,16 @@ function architectureOf(network: string, data: CheckpointData, file: string): To
 async function loadEncoder(path: string, weights: "ema" | "raw"): Promise<LoadedEncoder> {
   // NOTE: checkpoints from before network names carried d and g (custom-ch..-rb<R>) cannot be
   // loaded by lib/tokenizer, so this loads the encoder alone with the same key layout.
-  let file = path;
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new Error(
-        `checkpoint ${path} not found; give a run folder of "deno task train" or a .wtk file`,
-      );
-    }
-    throw err;
-  }
-  if (info.isDirectory) {
-    const found = await latestCheckpoint(path);
-    if (found === null) {
-      throw new Error(
-        `no checkpoint ckpt-NNNNNNNN.wtk found in ${path}; give a run folder of "deno task train" or a .wtk file`,
-      );
-    }
-    file = found.path;
-  }
+  const file = await resolveCheckpointFile(path);
   const data = await loadCheckpoint(file);
   const config = parseTrainConfig(data.config);
   const encoder = new Encoder(architectureOf(config.network, data, file), {
     rng: new Rng(0),
     store: new ParameterStore(),
   });
-  const problems: string[] = [];
-  for (const entry of encoder.store.entries()) {
-    const key = weights === "ema" && entry.trainable ? `ema/${entry.name}` : `model/${entry.name}`;
-    const stored = data.tensors[key];
-    if (stored === undefined) {
-      problems.push(`missing "${key}"`);
-    } else if (!shapesEqual(stored.shape, entry.variable.shape)) {
-      problems.push(
-        `"${key}" has shape [${stored.shape}], the encoder expects [${entry.variable.shape}]`,
-      );
-    } else {
-      tf.tidy(() =>
-        encoder.store.assign(entry.name, tf.tensor(stored.values, stored.shape, "float32"))
-      );
-    }
+  const { chosen, problems } = matchStoreTensors(encoder.store, data, weights, "encoder");
+  for (const [name, stored] of chosen) {
+    tf.tidy(() => encoder.store.assign(name, tf.tensor(stored.values, stored.shape, "float32")));
   }
   const known = new Set(encoder.store.names());
   for (const key of Object.keys(data.tensors)) {

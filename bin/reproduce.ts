@@ -1,10 +1,10 @@
 /**
  * Reproduces the tables and figures of WeTok (arXiv 2508.05599): runs the
  * experiment configs under `experiments/` at one scale, skipping finished runs
- * and resuming interrupted ones, then writes `paper-tables/<name>.md` and
- * `.tex` and the figures under `paper-tables/figures/`.
+ * and resuming interrupted ones, then writes `paper-tables/<scale>/<name>.md`
+ * and `.tex` and the figures under `paper-tables/<scale>/figures/`.
  *
- *     deno task reproduce [NAME...] [--scale smoke|cpu|paper] [--backend NAME]
+ *     deno task reproduce [NAME...] [--scale smoke|cpu|paper] [--backend NAME] [--jobs N]
  *
  * Run `deno task reproduce --help` for every option.
  */
@@ -12,14 +12,17 @@ import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { initBackend, parseBackendName } from "../lib/engine/mod.ts";
 import {
+  childProcessLauncher,
   codeVersion,
   type ExecutorsByTask,
   type ExperimentConfig,
   loadExperimentConfig,
+  parseJobs,
   parseScale,
   resolveRuns,
   ResultStore,
   runExperiment,
+  runExperimentsInParallel,
   type RunRecord,
   type RunSummary,
   type Scale,
@@ -44,13 +47,23 @@ const HELP = `Usage: deno task reproduce [NAME...] [options]
 
 Runs the experiments NAME (file stems under experiments/; default: all but the
 entropy-* study files, which belong to \`deno task entropy-study\`) and writes
-paper-tables/<name>.md and .tex with figures under paper-tables/figures/.
+paper-tables/<scale>/<name>.md and .tex with figures under
+paper-tables/<scale>/figures/, so that each scale keeps its own tables.
+A run with a finished record under another experiment or label and the same
+run id (same resolved config and code) is not executed again: its record is
+copied, with reusedFrom naming the source.
 
 Options:
   --scale S          smoke (minutes, CI), cpu (2-core machine, hours) or paper (GPU); default smoke
   --backend NAME     TensorFlow.js backend: wasm, cpu, webgpu, tensorflow (default: WETOK_BACKEND or wasm)
+  --jobs N           runs executed at the same time, each in its own child process, across all
+                     experiments named (default 1: one after the other in this process). Each job
+                     needs its own CPU core and up to about 4 GiB of memory: two sequential
+                     cpu-scale processes on wasm peaked at 1.8 and 3.8 GiB resident over their
+                     runs. N above the number of cores only slows every run down. Use 2 on a
+                     2-core machine.
   --results DIR      run records and checkpoints (default results)
-  --tables DIR       generated tables and figures (default paper-tables)
+  --tables DIR       generated tables and figures (default paper-tables/<scale>)
   --cache DIR        photo corpus cache of \`deno task corpus\` (default .cache/wetok)
   --report-only      run nothing; report the latest record of every run at this scale
   --images LIST      figure images: png, svg, png,svg or none (default png)
@@ -66,8 +79,9 @@ const { values: flags, positionals: names } = parseArgs({
   options: {
     scale: { type: "string", default: "smoke" },
     backend: { type: "string" },
+    jobs: { type: "string", default: "1" },
     results: { type: "string", default: join(root, "results") },
-    tables: { type: "string", default: join(root, "paper-tables") },
+    tables: { type: "string" },
     cache: { type: "string", default: join(root, ".cache", "wetok") },
     "report-only": { type: "boolean", default: false },
     images: { type: "string", default: "png" },
@@ -91,6 +105,7 @@ Deno.exit(
 /** Runs the experiments and writes the reports; returns the process exit code. */
 async function main(): Promise<number> {
   const scale = parseScale(flags.scale!);
+  const jobs = parseJobs(flags.jobs!);
   // Parsed before --list and --report-only, so an invalid backend name fails in every mode.
   const backend = parseBackendName(flags.backend ?? Deno.env.get("WETOK_BACKEND"));
   const formats = parseImageFormats(flags.images!);
@@ -127,21 +142,28 @@ async function main(): Promise<number> {
       "entropy-memory": runEntropyMemory,
       train: trainExecutor({ cacheDir: resolve(flags.cache!) }),
     };
-    for (const config of configs) {
-      const summaries = await runExperiment(config, scale, {
-        store,
-        executors,
-        codeVersion: version.identity,
-        commit: version.commit,
-        backend,
-      });
-      recordsByExperiment.set(config.name, summaries.flatMap(recordOf));
+    const provenance = { store, codeVersion: version.identity, commit: version.commit, backend };
+    const summariesByExperiment = new Map<string, RunSummary[]>();
+    if (jobs === 1) {
+      for (const config of configs) {
+        summariesByExperiment.set(
+          config.name,
+          await runExperiment(config, scale, { ...provenance, executors }),
+        );
+      }
+    } else {
+      const summaries = await runInChildProcesses(configs, scale, jobs, provenance);
+      if (typeof summaries === "number") return summaries;
+      for (const [name, list] of summaries) summariesByExperiment.set(name, list);
+    }
+    for (const [name, summaries] of summariesByExperiment) {
+      recordsByExperiment.set(name, summaries.flatMap(recordOf));
       failed += summaries.filter((s) => s.status === "failed").length;
       unavailable += summaries.filter((s) => s.status === "unavailable").length;
     }
   }
 
-  const tablesDir = resolve(flags.tables!);
+  const tablesDir = resolve(flags.tables ?? join(root, "paper-tables", scale));
   const figures: Figure[] = [];
   for (const config of configs) {
     const report = buildExperimentReport(config, scale, recordsByExperiment.get(config.name) ?? []);
@@ -177,6 +199,58 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/**
+ * Runs the experiments with up to `jobs` child processes (`bin/run_job.ts`).
+ * The first SIGINT (Ctrl-C) or SIGTERM stops the children, whose runs resume
+ * from their checkpoints next time; a second one exits at once.
+ * Returns the summaries per experiment, or the exit code 128 + signal number
+ * (130 for SIGINT, 143 for SIGTERM) when a signal stopped the job.
+ */
+async function runInChildProcesses(
+  configs: readonly ExperimentConfig[],
+  scale: Scale,
+  jobs: number,
+  provenance: { store: ResultStore; codeVersion: string; commit: string; backend: string },
+): Promise<Map<string, RunSummary[]> | number> {
+  const cores = navigator.hardwareConcurrency;
+  if (jobs > cores) {
+    log.warn(`--jobs ${jobs} is more than the ${cores} CPU cores, so every run will be slower`);
+  }
+  const controller = new AbortController();
+  const exitCodes = { SIGINT: 130, SIGTERM: 143 } as const;
+  let stoppedBy: keyof typeof exitCodes = "SIGINT";
+  const onSignal = (signal: keyof typeof exitCodes) => () => {
+    if (controller.signal.aborted) {
+      log.error(`${signal} again: exiting without waiting for the child processes`);
+      Deno.exit(exitCodes[signal]);
+    }
+    log.warn(`${signal}: stopping the child processes; their runs resume next time`);
+    stoppedBy = signal;
+    controller.abort(new Error(`stopped by ${signal}`));
+  };
+  const listeners = (["SIGINT", "SIGTERM"] as const).map((signal) =>
+    [signal, onSignal(signal)] as const
+  );
+  for (const [signal, listener] of listeners) Deno.addSignalListener(signal, listener);
+  try {
+    return await runExperimentsInParallel(configs, scale, {
+      ...provenance,
+      jobs,
+      launch: childProcessLauncher({
+        script: join(root, "bin", "run_job.ts"),
+        scriptArgs: ["--cache", resolve(flags.cache!)],
+      }),
+      signal: controller.signal,
+    });
+  } catch (err) {
+    if (!controller.signal.aborted) throw err;
+    log.error(`reproduce ${errorMessage(controller.signal.reason)}; tables not written`);
+    return exitCodes[stoppedBy];
+  } finally {
+    for (const [signal, listener] of listeners) Deno.removeSignalListener(signal, listener);
+  }
 }
 
 /**
@@ -242,7 +316,7 @@ async function loadConfigs(dir: string, requested: string[]): Promise<Experiment
       );
     }
   }
-  const chosen = requested.length > 0 ? requested : available;
+  const chosen = requested.length > 0 ? [...new Set(requested)] : available;
   const configs: ExperimentConfig[] = [];
   for (const name of chosen) {
     try {

@@ -18,12 +18,12 @@
  */
 import {
   bitwiseEntropyRef,
+  checkLogitMatrix,
   entropyOfDistribution,
   type LogitMatrix,
   perSampleEntropyRef,
 } from "./reference.ts";
 import {
-  checkLogitMatrix,
   enumeratedDistribution,
   enumeratedEntropy,
   type EnumerationOptions,

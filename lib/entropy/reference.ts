@@ -58,7 +58,12 @@ export function binaryEntropyOfProbability(p: number): number {
   return h;
 }
 
-function checkMatrix(m: LogitMatrix, name: string): void {
+/**
+ * Throws unless `m` has positive integer sizes and `tokens * bits` values.
+ *
+ * @param name function name for the error message.
+ */
+export function checkLogitMatrix(m: LogitMatrix, name: string): void {
   const { tokens, bits, data } = m;
   if (!Number.isInteger(tokens) || !Number.isInteger(bits) || tokens < 1 || bits < 1) {
     throw new RangeError(
@@ -74,7 +79,7 @@ function checkMatrix(m: LogitMatrix, name: string): void {
 
 /** Returns the mean over tokens of the summed per-bit binary entropies (the per-sample entropy). */
 export function perSampleEntropyRef(m: LogitMatrix): number {
-  checkMatrix(m, "perSampleEntropyRef");
+  checkLogitMatrix(m, "perSampleEntropyRef");
   let total = 0;
   for (let i = 0; i < m.data.length; i++) total += binaryEntropy64(m.data[i]);
   return total / m.tokens;
@@ -114,7 +119,7 @@ export function softmaxCodeDistribution(u: ArrayLike<number>, temperature: numbe
  * brute-force reference for small `d` (at most 20).
  */
 export function bruteForceMeanDistribution(m: LogitMatrix): Float64Array {
-  checkMatrix(m, "bruteForceMeanDistribution");
+  checkLogitMatrix(m, "bruteForceMeanDistribution");
   const { tokens, bits, data } = m;
   if (bits > 20) {
     throw new RangeError(
@@ -213,7 +218,13 @@ function visitMeanDistribution(
   }
 }
 
-function checkBitList(m: LogitMatrix, bitList: readonly number[], name: string): void {
+/**
+ * Throws unless `bitList` contains distinct bit indices of `m`. An empty list
+ * passes, because its distribution is the single empty code.
+ *
+ * @param name function name for the error message.
+ */
+export function checkBitList(m: LogitMatrix, bitList: readonly number[], name: string): void {
   const seen = new Set<number>();
   for (const k of bitList) {
     if (!Number.isInteger(k) || k < 0 || k >= m.bits || seen.has(k)) {
@@ -231,7 +242,7 @@ function checkBitList(m: LogitMatrix, bitList: readonly number[], name: string):
  * a subset. Entry `c` has bit `j` of `c` equal to bit `bitList[j]` of the code.
  */
 export function meanCodeDistribution(m: LogitMatrix, bitList?: readonly number[]): Float64Array {
-  checkMatrix(m, "meanCodeDistribution");
+  checkLogitMatrix(m, "meanCodeDistribution");
   const list = bitList ?? Array.from({ length: m.bits }, (_, k) => k);
   checkBitList(m, list, "meanCodeDistribution");
   if (list.length > 26) {
@@ -258,7 +269,7 @@ export function meanCodeDistribution(m: LogitMatrix, bitList?: readonly number[]
  * (default all bits), without storing the table: memory `O(T 2^(w/2))`.
  */
 export function codebookEntropyRef(m: LogitMatrix, bitList?: readonly number[]): number {
-  checkMatrix(m, "codebookEntropyRef");
+  checkLogitMatrix(m, "codebookEntropyRef");
   const list = bitList ?? Array.from({ length: m.bits }, (_, k) => k);
   checkBitList(m, list, "codebookEntropyRef");
   let h = 0;
@@ -311,7 +322,7 @@ export function totalCorrelationRef(
 
 /** Returns `sum_k H(mean_t P(c_k = +1 | u_t))`, the bitwise (BSQ) estimate, in nats. */
 export function bitwiseEntropyRef(m: LogitMatrix): number {
-  checkMatrix(m, "bitwiseEntropyRef");
+  checkLogitMatrix(m, "bitwiseEntropyRef");
   let h = 0;
   for (let k = 0; k < m.bits; k++) {
     let p = 0;
@@ -326,7 +337,7 @@ export function bitwiseEntropyRef(m: LogitMatrix): number {
  * estimator of the released WeTok code, in nats.
  */
 export function pooledGroupEntropyRef(m: LogitMatrix, groups: number): number {
-  checkMatrix(m, "pooledGroupEntropyRef");
+  checkLogitMatrix(m, "pooledGroupEntropyRef");
   const width = consecutiveGroups(m.bits, groups)[0].length;
   const pooled: LogitMatrix = { data: m.data, tokens: m.tokens * groups, bits: width };
   return codebookEntropyRef(pooled);

@@ -20,7 +20,12 @@
  * Code index convention: bit `j` of the index is bit `bitList[j]` of the code
  * (least-significant first), so the index is `a + 2^(w/2) * b`.
  */
-import { sigmoid64, type LogitMatrix } from "./reference.ts";
+import {
+  checkBitList as checkReferenceBitList,
+  checkLogitMatrix,
+  type LogitMatrix,
+  sigmoid64,
+} from "./reference.ts";
 
 /** Default budget of the two half tables, in bytes (1 GiB). */
 export const DEFAULT_ENUMERATION_MAX_BYTES = 2 ** 30;
@@ -65,32 +70,9 @@ export function enumerationBytes(tokens: number, width: number): number {
   return 8 * tokens * (2 ** lowWidth + 2 ** (width - lowWidth));
 }
 
-/** Throws unless `m` is a well-formed logit matrix. */
-export function checkLogitMatrix(m: LogitMatrix, name: string): void {
-  const { tokens, bits, data } = m;
-  if (!Number.isInteger(tokens) || !Number.isInteger(bits) || tokens < 1 || bits < 1) {
-    throw new RangeError(
-      `${name}: invalid size ${tokens} tokens x ${bits} bits: expected positive integers`,
-    );
-  }
-  if (data.length !== tokens * bits) {
-    throw new RangeError(
-      `${name}: data has ${data.length} values, expected tokens x bits = ${tokens * bits}`,
-    );
-  }
-}
-
-/** Throws unless `bitList` contains distinct bit indices of `m`. */
+/** Throws unless `bitList` contains distinct bit indices of `m`, at least one. */
 export function checkBitList(m: LogitMatrix, bitList: readonly number[], name: string): void {
-  const seen = new Set<number>();
-  for (const k of bitList) {
-    if (!Number.isInteger(k) || k < 0 || k >= m.bits || seen.has(k)) {
-      throw new RangeError(
-        `${name}: invalid bit list [${bitList}] for d = ${m.bits}: expected distinct bits in [0, ${m.bits})`,
-      );
-    }
-    seen.add(k);
-  }
+  checkReferenceBitList(m, bitList, name);
   if (bitList.length === 0) throw new RangeError(`${name}: empty bit list; give at least one bit`);
 }
 

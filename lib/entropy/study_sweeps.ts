@@ -171,6 +171,22 @@ export function measure(
   return { record, result, checks };
 }
 
+/**
+ * Measures one latent set against consecutive groupings into each of
+ * `groupCounts` groups, which also serve as the pooled estimator's group counts.
+ */
+function measureConsecutiveGroups(
+  source: LatentSource,
+  temperature: number,
+  latents: ReturnType<typeof drawLatents>,
+  groupCounts: number[],
+  totals: CheckTotals,
+): MeasurementRecord {
+  const groupings = contiguousGroupings(latents.bits, groupCounts);
+  return measure(describeSource(source), temperature, latents, groupings, groupCounts, totals)
+    .record;
+}
+
 /** Sweeps d and every group count dividing d, for each source and temperature. */
 export function runErrorVsGroups(config: ErrorVsGroupsSweep): SweepRecords<MeasurementRecord> {
   const totals = emptyTotals();
@@ -188,14 +204,7 @@ export function runErrorVsGroups(config: ErrorVsGroupsSweep): SweepRecords<Measu
     for (const d of config.bits) {
       const latents = drawLatents(source, config.tokens, d, root.fork());
       for (const temperature of config.temperatures) {
-        const { record } = measure(
-          describeSource(source),
-          temperature,
-          latents,
-          contiguousGroupings(d, divisors(d)),
-          divisors(d),
-          totals,
-        );
+        const record = measureConsecutiveGroups(source, temperature, latents, divisors(d), totals);
         records.push(record);
         done += config.tokens * 2 ** d;
         progress.update(done, `${describeSource(source)} d=${d} tau=${temperature}`);
@@ -217,11 +226,10 @@ export function runErrorVsCorrelation(
     for (const correlation of config.correlations) {
       const source: LatentSource = { kind: "correlated", correlation, blockSize };
       const latents = drawLatents(source, config.tokens, config.bits, root.fork());
-      const { record } = measure(
-        describeSource(source),
+      const record = measureConsecutiveGroups(
+        source,
         config.temperature,
         latents,
-        contiguousGroupings(config.bits, config.groupCounts),
         config.groupCounts,
         totals,
       );
@@ -239,11 +247,10 @@ export function runErrorVsTemperature(config: ErrorVsTemperatureSweep): SweepRec
   const latents = drawLatents(config.source, config.tokens, config.bits, new Rng(config.seed));
   const progress = new Progress({ label: config.id, total: config.temperatures.length, unit: "point" });
   for (const temperature of config.temperatures) {
-    const { record } = measure(
-      describeSource(config.source),
+    const record = measureConsecutiveGroups(
+      config.source,
       temperature,
       latents,
-      contiguousGroupings(config.bits, config.groupCounts),
       config.groupCounts,
       totals,
     );
@@ -264,11 +271,10 @@ export function runEstimatorScatter(config: EstimatorScatterSweep): SweepRecords
     for (const temperature of config.temperatures) {
       for (let draw = 0; draw < config.draws; draw++) {
         const latents = drawLatents(source, config.tokens, config.bits, root.fork());
-        const { record } = measure(
-          describeSource(source),
+        const record = measureConsecutiveGroups(
+          source,
           temperature,
           latents,
-          contiguousGroupings(config.bits, config.groupCounts),
           config.groupCounts,
           totals,
         );

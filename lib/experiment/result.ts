@@ -28,8 +28,24 @@ export interface RunRecordBase {
   machine: MachineInfo;
   /** ISO 8601 UTC start time of the last attempt. */
   startedAt: string;
-  /** Wall time of the last attempt in seconds (a resumed run counts only its last attempt). */
+  /**
+   * Wall time of the last attempt in seconds (a resumed run counts only its
+   * last attempt). A copied result (see `RunResult.reusedFrom`) keeps the
+   * wall time of the run that was trained.
+   */
   wallSeconds: number;
+}
+
+/** Source of a result copied from an identical run (same run id) instead of being executed. */
+export interface ReusedFrom {
+  /** Experiment of the record that was executed. */
+  experiment: string;
+  /** Run label of the record that was executed. */
+  label: string;
+  /** ISO 8601 UTC start time of that run's last attempt. */
+  startedAt: string;
+  /** ISO 8601 UTC time when that run finished. */
+  finishedAt: string;
 }
 
 /** A finished run with its measurements. */
@@ -42,6 +58,13 @@ export interface RunResult extends RunRecordBase {
   series?: Record<string, number[]>;
   /** Remarks of the executor, such as how the setting differs from the WeTok paper (arXiv 2508.05599). */
   notes?: string[];
+  /**
+   * Source of this record when it is a copy of the result of an identical run.
+   * In a copy, `startedAt` and `finishedAt` are the time of copying. Its
+   * `wallSeconds`, `commit`, `backend`, `machine` and measurements are those
+   * of the executed run named here.
+   */
+  reusedFrom?: ReusedFrom;
 }
 
 /** A failed run: its error, kept so tables can show why a number is missing. */

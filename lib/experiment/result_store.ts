@@ -8,6 +8,7 @@
  */
 import { join } from "node:path";
 import { atomicWriteJson } from "../io/atomic_write.ts";
+import { errorMessage, log } from "../io/log.ts";
 import type { Scale } from "./experiment_config.ts";
 import { RESULT_SCHEMA, type RunFailure, type RunRecord, type RunResult } from "./result.ts";
 
@@ -100,6 +101,35 @@ export class ResultStore {
   }
 
   /**
+   * Returns the finished records of run id `runId` in every experiment folder
+   * under the root, whatever their label, sorted by experiment and file name.
+   * Records that cannot be read are logged and left out, because they belong
+   * to other runs.
+   */
+  async findResults(runId: string): Promise<RunResult[]> {
+    const suffix = `.${runId}.json`;
+    const paths: string[] = [];
+    for (const experiment of await listDirectories(this.root)) {
+      for await (const entry of Deno.readDir(join(this.root, experiment))) {
+        if (entry.isFile && entry.name.endsWith(suffix) && !entry.name.startsWith(".")) {
+          paths.push(join(this.root, experiment, entry.name));
+        }
+      }
+    }
+    paths.sort();
+    const results: RunResult[] = [];
+    for (const path of paths) {
+      try {
+        const record = await readRecord(path);
+        if (record?.status === "done" && record.runId === runId) results.push(record);
+      } catch (err) {
+        log.warn(`skipped run record ${path} while looking for run ${runId}: ${errorMessage(err)}`);
+      }
+    }
+    return results;
+  }
+
+  /**
    * Returns the most recent record (by start time) for each label and seed of
    * an experiment at one scale, whatever its code version: the basis of a
    * report made without running.
@@ -116,6 +146,20 @@ export class ResultStore {
     }
     return [...byRun.values()];
   }
+}
+
+/** Returns the names of the directories in `dir`, or none when it does not exist. */
+async function listDirectories(dir: string): Promise<string[]> {
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.isDirectory && !entry.name.startsWith(".")) names.push(entry.name);
+    }
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  return names.sort();
 }
 
 async function readRecord(path: string): Promise<RunRecord | null> {

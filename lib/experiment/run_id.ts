@@ -57,6 +57,13 @@ export async function sha256Hex(text: string): Promise<string> {
 /**
  * Computes the id of a run: the first {@link RUN_ID_LENGTH} hex characters of
  * `sha256(canonicalJson({ codeVersion, config }))`.
+ *
+ * The hash covers what decides the trained network and its measurements: the
+ * resolved run config (seed included) and the code. It leaves out the
+ * experiment name, the run label and the scale, which only name the record
+ * or select its config. So identical runs of two experiments share one id,
+ * and the runner copies the result of the first to the others instead of
+ * executing them again.
  * @param config The resolved run config (seed included).
  * @param codeVersion Content identity of the code (see `CodeVersion.identity`).
  */

@@ -18,8 +18,28 @@ export function setLogLevel(level: LogLevel): void {
 
 function write(level: LogLevel, message: string): void {
   if (ORDER[level] < ORDER[threshold]) return;
-  const line = `${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}\n`;
-  Deno.stderr.writeSync(encoder.encode(line));
+  writeLogLine(`${new Date().toISOString()} ${level.toUpperCase().padEnd(5)} ${message}`);
+}
+
+/**
+ * Writes one line that is already formatted, such as a log line of a child
+ * process, to standard error, whatever the log level. When standard error is
+ * a pipe whose reader has ended (a child whose parent was killed), the line
+ * is dropped instead of throwing into the code that logs.
+ */
+export function writeLogLine(line: string): void {
+  const bytes = encoder.encode(`${line}\n`);
+  let written = 0;
+  try {
+    while (written < bytes.length) {
+      const count = Deno.stderr.writeSync(bytes.subarray(written));
+      // A replaced writer (as in notebooks) that reports no progress would loop forever.
+      if (!(count > 0)) break;
+      written += count;
+    }
+  } catch (err) {
+    if (!(err instanceof Deno.errors.BrokenPipe)) throw err;
+  }
 }
 
 /** The project's logger. */

@@ -23,22 +23,8 @@ export interface SymmetricEigen {
  * @throws Error when QL iteration does not converge (after 60 sweeps per value).
  */
 export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricEigen {
-  if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
-    throw new RangeError(
-      `symmetricEigen needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`,
-    );
-  }
   // w[b * n + a] stores V[a][b] (transposed storage).
-  const w = new Float64Array(n * n);
-  for (let r = 0; r < n; r++) {
-    for (let c = 0; c < n; c++) {
-      const v = matrix[Math.max(r, c) * n + Math.min(r, c)];
-      if (!Number.isFinite(v)) {
-        throw new RangeError(`matrix entry (${r}, ${c}) is not finite: ${v}`);
-      }
-      w[c * n + r] = v;
-    }
-  }
+  const w = transposedWorkMatrix(matrix, n, "symmetricEigen");
   const d = new Float64Array(n);
   const e = new Float64Array(n);
   tridiagonalize(w, d, e, n);
@@ -62,9 +48,25 @@ export function symmetricEigen(matrix: ArrayLike<number>, n: number): SymmetricE
  * @throws RangeError and Error as {@link symmetricEigen}.
  */
 export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Float64Array {
+  const w = transposedWorkMatrix(matrix, n, "symmetricEigenvalues");
+  const d = new Float64Array(n);
+  const e = new Float64Array(n);
+  tridiagonalize(w, d, e, n, false);
+  diagonalize(null, d, e, n);
+  return d.sort();
+}
+
+/**
+ * Copies the lower triangle of a symmetric `n x n` matrix (row-major) into a
+ * new full matrix in transposed storage, for {@link tridiagonalize}.
+ *
+ * @param caller name of the public function, used in the error message.
+ * @throws RangeError when the size does not match or a value is not finite.
+ */
+function transposedWorkMatrix(matrix: ArrayLike<number>, n: number, caller: string): Float64Array {
   if (!Number.isInteger(n) || n < 1 || matrix.length !== n * n) {
     throw new RangeError(
-      `symmetricEigenvalues needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`,
+      `${caller} needs an n x n matrix with n >= 1, got n=${n} and ${matrix.length} values`,
     );
   }
   const w = new Float64Array(n * n);
@@ -77,11 +79,7 @@ export function symmetricEigenvalues(matrix: ArrayLike<number>, n: number): Floa
       w[c * n + r] = v;
     }
   }
-  const d = new Float64Array(n);
-  const e = new Float64Array(n);
-  tridiagonalize(w, d, e, n, false);
-  diagonalize(null, d, e, n);
-  return d.sort();
+  return w;
 }
 
 function tridiagonalize(

@@ -20,7 +20,7 @@ import { AdaptiveGroupNorm } from "./adaptive_group_norm.ts";
 import { Conv2d } from "./conv2d.ts";
 import { GroupNorm } from "./group_norm.ts";
 import { ParameterStore } from "./parameter_store.ts";
-import { ResBlock } from "./res_block.ts";
+import { ResBlock, resBlockStack } from "./res_block.ts";
 import { swish } from "./swish.ts";
 import { type TokenizerConfig, validateTokenizerConfig } from "./tokenizer_config.ts";
 import { Upsample } from "./upsample.ts";
@@ -83,9 +83,9 @@ export class Decoder {
       padding: 1,
       bias: true,
     }, rng);
-    for (let i = 0; i < numResBlocks; i++) {
-      this.midBlocks.push(new ResBlock(this.store, `${p}.mid_block.${i}`, channels, channels, rng));
-    }
+    this.midBlocks.push(
+      ...resBlockStack(this.store, `${p}.mid_block`, numResBlocks, channels, channels, rng),
+    );
 
     // Registration order follows the official constructor: top level first.
     const levels: DecoderLevel[] = new Array(chMult.length);
@@ -98,13 +98,9 @@ export class Decoder {
         channels,
         rng,
       );
-      const blocks: ResBlock[] = [];
-      for (let i = 0; i < numResBlocks; i++) {
-        blocks.push(
-          new ResBlock(this.store, `${p}.up.${level}.block.${i}`, channels, outChannels, rng),
-        );
-        channels = outChannels;
-      }
+      const prefix = `${p}.up.${level}.block`;
+      const blocks = resBlockStack(this.store, prefix, numResBlocks, channels, outChannels, rng);
+      channels = outChannels;
       const upsample = level > 0
         ? new Upsample(this.store, `${p}.up.${level}.upsample`, channels, rng)
         : null;

@@ -15,7 +15,7 @@ import { Conv2d } from "./conv2d.ts";
 import { Downsample } from "./downsample.ts";
 import { GroupNorm } from "./group_norm.ts";
 import { ParameterStore } from "./parameter_store.ts";
-import { ResBlock } from "./res_block.ts";
+import { ResBlock, resBlockStack } from "./res_block.ts";
 import { swish } from "./swish.ts";
 import {
   type TokenizerConfig,
@@ -65,22 +65,18 @@ export class Encoder {
     let channels = ch;
     chMult.forEach((mult, level) => {
       const outChannels = ch * mult;
-      const blocks: ResBlock[] = [];
-      for (let i = 0; i < numResBlocks; i++) {
-        blocks.push(
-          new ResBlock(this.store, `${p}.down.${level}.block.${i}`, channels, outChannels, rng),
-        );
-        channels = outChannels;
-      }
+      const prefix = `${p}.down.${level}.block`;
+      const blocks = resBlockStack(this.store, prefix, numResBlocks, channels, outChannels, rng);
+      channels = outChannels;
       const downsample = level < chMult.length - 1
         ? new Downsample(this.store, `${p}.down.${level}.downsample`, channels, rng)
         : null;
       this.levels.push({ blocks, downsample });
     });
 
-    for (let i = 0; i < numResBlocks; i++) {
-      this.midBlocks.push(new ResBlock(this.store, `${p}.mid_block.${i}`, channels, channels, rng));
-    }
+    this.midBlocks.push(
+      ...resBlockStack(this.store, `${p}.mid_block`, numResBlocks, channels, channels, rng),
+    );
     this.normOut = new GroupNorm(this.store, `${p}.norm_out`, channels);
     this.convOut = new Conv2d(this.store, `${p}.conv_out`, {
       inChannels: channels,

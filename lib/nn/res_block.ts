@@ -60,3 +60,25 @@ export class ResBlock {
     });
   }
 }
+
+/**
+ * Builds `count` residual blocks named `<prefix>.0`, `<prefix>.1`, ... in that
+ * registration order. The first maps `inChannels` to `outChannels`, and the
+ * others keep `outChannels`.
+ */
+export function resBlockStack(
+  store: ParameterStore,
+  prefix: string,
+  count: number,
+  inChannels: number,
+  outChannels: number,
+  rng: Rng,
+): ResBlock[] {
+  const blocks: ResBlock[] = [];
+  let channels = inChannels;
+  for (let i = 0; i < count; i++) {
+    blocks.push(new ResBlock(store, `${prefix}.${i}`, channels, outChannels, rng));
+    channels = outChannels;
+  }
+  return blocks;
+}

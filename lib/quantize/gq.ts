@@ -4,16 +4,15 @@
  * group (channels `[k d/g, (k+1) d/g)` form group `k`, bits lsb-first), and
  * whose codebook entropy is estimated group by group.
  */
-import { tf } from "../engine/mod.ts";
-import { DEFAULT_TEMPERATURE, lfqBitLogits } from "../entropy/mod.ts";
-import { checkFiniteOption, SignQuantizer, type SignQuantizerOptions } from "./_sign_quantizer.ts";
+import {
+  TemperatureSignQuantizer,
+  type TemperatureSignQuantizerOptions,
+} from "./_temperature_sign_quantizer.ts";
 
 /** Options of {@link GqQuantizer}. */
-export interface GqOptions extends SignQuantizerOptions {
+export interface GqOptions extends TemperatureSignQuantizerOptions {
   /** Groups `g`; must divide `dim`. The released WeTok models use 8-bit groups. */
   groups: number;
-  /** Temperature `tau` of the soft assignment (default 0.01, the official value). */
-  temperature?: number;
 }
 
 /**
@@ -26,29 +25,10 @@ export interface GqOptions extends SignQuantizerOptions {
  * const { codes, losses } = gq.quantize(z, { training: true });
  * ```
  */
-export class GqQuantizer extends SignQuantizer {
+export class GqQuantizer extends TemperatureSignQuantizer {
   readonly kind = "gq" as const;
-  /** Temperature `tau` of the soft assignment. */
-  readonly temperature: number;
 
   constructor(options: GqOptions) {
     super(options, options.groups, "group-sum");
-    this.temperature = checkFiniteOption(
-      "temperature",
-      options.temperature ?? DEFAULT_TEMPERATURE,
-      true,
-    );
-  }
-
-  protected project(z: tf.Tensor4D): tf.Tensor4D {
-    return z;
-  }
-
-  protected codeScale(): number {
-    return 1;
-  }
-
-  protected bitLogits(projected: tf.Tensor2D): tf.Tensor2D {
-    return lfqBitLogits(projected, this.temperature);
   }
 }

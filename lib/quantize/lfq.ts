@@ -4,15 +4,13 @@
  * one index of `d` bits per token, and the entropy regulariser with the exact
  * codebook entropy over all `2^d` codes by default.
  */
-import { tf } from "../engine/mod.ts";
-import { DEFAULT_TEMPERATURE, lfqBitLogits } from "../entropy/mod.ts";
-import { checkFiniteOption, SignQuantizer, type SignQuantizerOptions } from "./_sign_quantizer.ts";
+import {
+  TemperatureSignQuantizer,
+  type TemperatureSignQuantizerOptions,
+} from "./_temperature_sign_quantizer.ts";
 
 /** Options of {@link LfqQuantizer}. */
-export interface LfqOptions extends SignQuantizerOptions {
-  /** Temperature `tau` of the soft assignment (default 0.01, the official value). */
-  temperature?: number;
-}
+export type LfqOptions = TemperatureSignQuantizerOptions;
 
 /**
  * LFQ: the latent's signs are the code. In training mode, codes are
@@ -26,29 +24,10 @@ export interface LfqOptions extends SignQuantizerOptions {
  * const indices = await lfq.codesToIndices(codes);   // 16-bit indices, lsb-first
  * ```
  */
-export class LfqQuantizer extends SignQuantizer {
+export class LfqQuantizer extends TemperatureSignQuantizer {
   readonly kind = "lfq" as const;
-  /** Temperature `tau` of the soft assignment. */
-  readonly temperature: number;
 
   constructor(options: LfqOptions) {
     super(options, 1, "exact");
-    this.temperature = checkFiniteOption(
-      "temperature",
-      options.temperature ?? DEFAULT_TEMPERATURE,
-      true,
-    );
-  }
-
-  protected project(z: tf.Tensor4D): tf.Tensor4D {
-    return z;
-  }
-
-  protected codeScale(): number {
-    return 1;
-  }
-
-  protected bitLogits(projected: tf.Tensor2D): tf.Tensor2D {
-    return lfqBitLogits(projected, this.temperature);
   }
 }

@@ -50,7 +50,7 @@ export function valuesTable(
       row.setting,
       row.metric,
       formatPaperValue(row.paper),
-      row.ours ? formatMeasurement(row.ours) : (row.oursMissing ?? "not run"),
+      formatOurs(row.ours, row.oursMissing),
       row.scale,
     ]),
     notes,
@@ -111,8 +111,13 @@ export function metricsTable(
   };
 }
 
+/** Formats our measurement for a cell, or the reason it is missing ("not run" when none is given). */
+function formatOurs(ours: Measurement | null, oursMissing: string | undefined): string {
+  return ours ? formatMeasurement(ours) : (oursMissing ?? "not run");
+}
+
 function formatMetricCell(cell: MetricCell): string {
-  const ours = cell.ours ? formatMeasurement(cell.ours) : (cell.oursMissing ?? "not run");
+  const ours = formatOurs(cell.ours, cell.oursMissing);
   if (!cell.paper || cell.paper.value === null) return ours;
   return `${ours} (paper: ${formatPaperValue(cell.paper)})`;
 }

@@ -146,13 +146,7 @@ function c(key: string, statement: string, source: string): PaperClaim {
  * @throws Error naming the key and the known keys when it is not listed.
  */
 export function paperValue(key: string): PaperValue {
-  const found = PAPER_VALUES.find((p) => p.key === key);
-  if (!found) {
-    throw new Error(
-      `unknown paper value "${key}"; known keys: ${PAPER_VALUES.map((p) => p.key).join(", ")}`,
-    );
-  }
-  return found;
+  return findByKey(PAPER_VALUES, key, "paper value");
 }
 
 /**
@@ -160,11 +154,17 @@ export function paperValue(key: string): PaperValue {
  * @throws Error naming the key and the known keys when it is not listed.
  */
 export function paperClaim(key: string): PaperClaim {
-  const found = PAPER_CLAIMS.find((p) => p.key === key);
+  return findByKey(PAPER_CLAIMS, key, "paper claim");
+}
+
+/**
+ * Returns the entry of `list` with the given key.
+ * @param kind what the list contains, such as "paper value", for the error message.
+ */
+function findByKey<T extends { key: string }>(list: readonly T[], key: string, kind: string): T {
+  const found = list.find((p) => p.key === key);
   if (!found) {
-    throw new Error(
-      `unknown paper claim "${key}"; known keys: ${PAPER_CLAIMS.map((p) => p.key).join(", ")}`,
-    );
+    throw new Error(`unknown ${kind} "${key}"; known keys: ${list.map((p) => p.key).join(", ")}`);
   }
   return found;
 }

@@ -4,8 +4,13 @@
  * averages (`ema/<name>`), with the network and quantizer of the run's config.
  */
 import { Rng, tf } from "../engine/mod.ts";
-import { findConfig, type ReleasedConfig, shapesEqual } from "../nn/mod.ts";
-import { type CheckpointData, latestCheckpoint, loadCheckpoint } from "../train/checkpoint.ts";
+import { findConfig, type ParameterStore, type ReleasedConfig, shapesEqual } from "../nn/mod.ts";
+import {
+  type CheckpointData,
+  type CheckpointTensor,
+  loadCheckpoint,
+  resolveCheckpointFile,
+} from "../train/checkpoint.ts";
 import { parseTrainConfig, type TrainConfig } from "../train/config.ts";
 import { Tokenizer, type TokenizerSpec } from "./tokenizer.ts";
 
@@ -105,27 +110,43 @@ export async function loadTokenizerFromCheckpoint(
   };
 }
 
-async function resolveCheckpointFile(path: string): Promise<string> {
-  let info: Deno.FileInfo;
-  try {
-    info = await Deno.stat(path);
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) {
-      throw new Error(
-        `checkpoint ${path} not found; give a run folder of "deno task train" or a ckpt-*.wtk file`,
+/** Checkpoint tensors matched to the entries of a parameter store. */
+export interface StoreTensorMatch {
+  /** State-dict name and checkpoint tensor of every entry found with the right shape. */
+  chosen: [string, CheckpointTensor][];
+  /** One line per entry whose tensor is missing or of another shape. */
+  problems: string[];
+}
+
+/**
+ * Finds the checkpoint tensor of every entry of `store`, without assigning
+ * anything. A trainable parameter is read from `ema/<name>` with
+ * `weights: "ema"`. Buffers have no EMA and always come from `model/<name>`.
+ *
+ * @param expectedBy what the store belongs to in problem lines, such as "encoder".
+ */
+export function matchStoreTensors(
+  store: ParameterStore,
+  data: CheckpointData,
+  weights: CheckpointWeights,
+  expectedBy: string,
+): StoreTensorMatch {
+  const chosen: [string, CheckpointTensor][] = [];
+  const problems: string[] = [];
+  for (const entry of store.entries()) {
+    const key = weights === "ema" && entry.trainable ? `ema/${entry.name}` : `model/${entry.name}`;
+    const stored = data.tensors[key];
+    if (stored === undefined) {
+      problems.push(`missing "${key}"`);
+    } else if (!shapesEqual(stored.shape, entry.variable.shape)) {
+      problems.push(
+        `"${key}" has shape [${stored.shape}], the ${expectedBy} expects [${entry.variable.shape}]`,
       );
+    } else {
+      chosen.push([entry.name, stored]);
     }
-    throw err;
   }
-  if (!info.isDirectory) return path;
-  const found = await latestCheckpoint(path);
-  if (found === null) {
-    throw new Error(
-      `no checkpoint found in ${path}: expected files named ckpt-NNNNNNNN.wtk, written by ` +
-        `"deno task train --run-dir ${path}"`,
-    );
-  }
-  return found.path;
+  return { chosen, problems };
 }
 
 /**
@@ -140,23 +161,8 @@ function assignCheckpointWeights(
   weights: CheckpointWeights,
   file: string,
 ): void {
-  const problems: string[] = [];
-  const chosen: [string, { shape: number[]; values: Float32Array | Int32Array }][] = [];
-  const quantizerValues: [tf.Variable, { shape: number[]; values: Float32Array | Int32Array }][] =
-    [];
-  for (const entry of tokenizer.store.entries()) {
-    const key = weights === "ema" && entry.trainable ? `ema/${entry.name}` : `model/${entry.name}`;
-    const stored = data.tensors[key];
-    if (stored === undefined) {
-      problems.push(`missing "${key}"`);
-    } else if (!shapesEqual(stored.shape, entry.variable.shape)) {
-      problems.push(
-        `"${key}" has shape [${stored.shape}], the network expects [${entry.variable.shape}]`,
-      );
-    } else {
-      chosen.push([entry.name, stored]);
-    }
-  }
+  const { chosen, problems } = matchStoreTensors(tokenizer.store, data, weights, "network");
+  const quantizerValues: [tf.Variable, CheckpointTensor][] = [];
   // Learned quantizer variables (the VQ codebook) are stored as quantizer.<i> by the trainer.
   tokenizer.quantizer.trainableVariables().forEach((variable, i) => {
     const key = `${weights === "ema" ? "ema" : "model"}/quantizer.${i}`;

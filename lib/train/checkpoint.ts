@@ -199,6 +199,35 @@ export async function latestCheckpoint(dir: string): Promise<CheckpointFile | nu
   return all.length > 0 ? all[all.length - 1] : null;
 }
 
+/**
+ * Returns `path` when it is a checkpoint file, or the newest
+ * `ckpt-NNNNNNNN.wtk` in it when it is a run folder.
+ *
+ * @throws Error naming the path when it does not exist or the folder contains no checkpoint.
+ */
+export async function resolveCheckpointFile(path: string): Promise<string> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new Error(
+        `checkpoint ${path} not found; give a run folder of "deno task train" or a ckpt-*.wtk file`,
+      );
+    }
+    throw err;
+  }
+  if (!info.isDirectory) return path;
+  const found = await latestCheckpoint(path);
+  if (found === null) {
+    throw new Error(
+      `no checkpoint found in ${path}: expected files named ckpt-NNNNNNNN.wtk, written by ` +
+        `"deno task train --run-dir ${path}"`,
+    );
+  }
+  return found.path;
+}
+
 function align4(n: number): number {
   return (n + 3) & ~3;
 }

@@ -530,6 +530,17 @@ export class Trainer {
 
   // ---- checkpoints --------------------------------------------------------------
 
+  /**
+   * Returns the optimizers of the current stage, generator first, with their
+   * checkpoint labels (tensors `adam.<label>.m/<name>`). The discriminator's
+   * optimizer is left out while it is null.
+   */
+  #labelledAdams(): ["generator" | "discriminator", Adam][] {
+    const labelled: ["generator" | "discriminator", Adam][] = [["generator", this.#generatorAdam]];
+    if (this.#discriminatorAdam !== null) labelled.push(["discriminator", this.#discriminatorAdam]);
+    return labelled;
+  }
+
   async #checkpointData(): Promise<CheckpointData> {
     const tensors: Record<string, CheckpointTensor> = {};
     await addVariables(tensors, "model", this.components.tokenizer.stateVariables());
@@ -541,13 +552,7 @@ export class Trainer {
       tensors[`ema/${name}`] = { shape: this.#ema.shadow(name).shape, values };
     }
     const adams: Record<string, number> = {};
-    for (
-      const [label, adam] of [["generator", this.#generatorAdam], [
-        "discriminator",
-        this.#discriminatorAdam,
-      ]] as const
-    ) {
-      if (adam === null) continue;
+    for (const [label, adam] of this.#labelledAdams()) {
       const state = await adam.getState();
       adams[label] = state.step;
       for (const [moment, store] of [["m", state.m], ["v", state.v]] as const) {
@@ -596,13 +601,7 @@ export class Trainer {
       restoreVariables(data, "discriminator", this.components.discriminator.stateVariables(), path);
     }
     this.#ema.setState(emaStateFrom(data, meta.emaUpdates));
-    for (
-      const [label, adam] of [["generator", this.#generatorAdam], [
-        "discriminator",
-        this.#discriminatorAdam,
-      ]] as const
-    ) {
-      if (adam === null) continue;
+    for (const [label, adam] of this.#labelledAdams()) {
       adam.setState(adamStateFrom(data, label, meta.adamSteps[label] ?? 0));
     }
     this.#streams.data.setState(meta.rng.data);

@@ -1,7 +1,8 @@
 /**
  * A fake executor for runner tests: it "trains" by accumulating a
  * deterministic sum over steps, checkpoints every 3 steps, and can be configured
- * to fail or to exit the process at a given step to simulate an interruption.
+ * to fail, to exit the process or to kill it with SIGKILL at a given step to
+ * simulate an interruption.
  */
 import { join } from "node:path";
 import { atomicWriteJson } from "../../lib/io/atomic_write.ts";
@@ -13,6 +14,10 @@ export interface FakeOptions {
   throwAt?: { label: string; step: number };
   /** Label and step at which to exit the whole process with code 3 (simulated kill). */
   exitAt?: { label: string; step: number };
+  /** Label and step at which the process sends itself SIGKILL (simulated out-of-memory kill). */
+  killAt?: { label: string; step: number };
+  /** Milliseconds to wait before each step (default 0), to keep a run busy while a test acts. */
+  stepDelayMs?: number;
   /** Steps executed, as `label@seed:step`, appended by every call. */
   executed?: string[];
 }
@@ -45,10 +50,14 @@ export function fakeExecutor(options: FakeOptions = {}): RunExecutor {
     const resumedFrom = state.step;
     const progress = context.progress(total);
     for (let step = state.step + 1; step <= total; step++) {
+      if (options.stepDelayMs) await new Promise((done) => setTimeout(done, options.stepDelayMs));
       if (options.throwAt?.label === run.label && options.throwAt.step === step) {
         throw new Error(`simulated crash at step ${step}`);
       }
       if (options.exitAt?.label === run.label && options.exitAt.step === step) Deno.exit(3);
+      if (options.killAt?.label === run.label && options.killAt.step === step) {
+        Deno.kill(Deno.pid, "SIGKILL");
+      }
       options.executed?.push(`${run.label}@${run.seed}:${step}`);
       state = { step, sum: state.sum * 0.5 + increment(run.label, run.seed, step) };
       if (step % 3 === 0) await atomicWriteJson(statePath, state);

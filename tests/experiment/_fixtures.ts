@@ -71,3 +71,18 @@ export function edit<T>(value: T, update: (copy: any) => void): T {
   update(copy);
   return copy;
 }
+
+/**
+ * Builds a second `train` experiment whose run "g2" resolves to the same
+ * config as "gq-2x8" of {@link trainExperiment} at every scale (same run id),
+ * while "g4" differs in its group count.
+ */
+export function groupExperiment(): Record<string, unknown> {
+  return edit(trainExperiment(), (config) => {
+    config.name = "groups-mini";
+    config.title = "Group count at 16 bits";
+    config.runs = [{ label: "g2" }, { label: "g4", config: { quantizer: { groups: 4 } } }];
+    config.report.values = [{ run: "g2", metric: "rfid", paper: "ablation/quantizer/rfid" }];
+    config.report.claims[0].criterion.runs = ["g2", "g4"];
+  });
+}

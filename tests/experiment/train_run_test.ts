@@ -1,7 +1,6 @@
 import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
 import { join } from "node:path";
-import { initBackend, Rng, tf } from "../../lib/engine/mod.ts";
-import { writePng } from "../../lib/data/image_io.ts";
+import { initBackend, tf } from "../../lib/engine/mod.ts";
 import {
   ExecutorUnavailableError,
   type ResolvedRun,
@@ -16,6 +15,7 @@ import {
 } from "../../lib/experiment/executors/train_run.ts";
 import { imagesToTensor } from "../../lib/data/batch.ts";
 import { Progress } from "../../lib/io/progress.ts";
+import { fakeCorpus } from "./_fake_corpus.ts";
 
 await initBackend("wasm", { announce: false });
 
@@ -35,34 +35,6 @@ const run: TrainRunConfig = {
     encodeDecodeRounds: 2,
   },
 };
-
-/** Writes a corpus cache with smooth synthetic photos: 3 for training, 2 held out. */
-async function fakeCorpus(): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  const rng = new Rng(9);
-  const photos = [];
-  for (let i = 0; i < 5; i++) {
-    const width = 40;
-    const height = 36;
-    const data = new Uint8Array(width * height * 3);
-    const phase = rng.uniform() * 6;
-    for (let p = 0; p < width * height; p++) {
-      const x = p % width;
-      const y = Math.floor(p / width);
-      for (let c = 0; c < 3; c++) {
-        data[3 * p + c] = Math.round(127 + 120 * Math.sin(phase + x / (5 + c) + y / 7));
-      }
-    }
-    const file = join(dir, `photo-${i}.png`);
-    await writePng(file, { width, height, data });
-    photos.push({ id: `fake/${i}`, file, split: i < 3 ? "train" : "test", sets: ["ci"] });
-  }
-  await Deno.writeTextFile(
-    join(dir, "corpus-ci.json"),
-    JSON.stringify({ set: "ci", cacheDir: dir, split: {}, photos, skipped: [] }),
-  );
-  return dir;
-}
 
 function context(config: TrainRunConfig, checkpointDir: string): RunContext {
   const resolved: ResolvedRun = {

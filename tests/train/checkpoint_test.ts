@@ -7,6 +7,7 @@ import {
   latestCheckpoint,
   listCheckpoints,
   loadCheckpoint,
+  resolveCheckpointFile,
   saveCheckpoint,
 } from "../../lib/train/checkpoint.ts";
 
@@ -91,4 +92,42 @@ Deno.test("saveCheckpoint keeps the newest K", async () => {
 Deno.test("listCheckpoints of missing folder is empty", async () => {
   assertEquals(await listCheckpoints("/nonexistent/wetok/run"), []);
   assertEquals(await latestCheckpoint("/nonexistent/wetok/run"), null);
+});
+
+Deno.test("resolveCheckpointFile picks newest in folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ckpt_resolve_" });
+  try {
+    for (const step of [3, 12]) await saveCheckpoint(dir, sample(step), 5);
+    assertEquals(await resolveCheckpointFile(dir), join(dir, checkpointFileName(12)));
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveCheckpointFile returns a file path unchanged", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ckpt_resolve_" });
+  try {
+    const older = await saveCheckpoint(dir, sample(3), 5);
+    await saveCheckpoint(dir, sample(12), 5);
+    assertEquals(await resolveCheckpointFile(older), older);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("resolveCheckpointFile rejects a missing path", async () => {
+  await assertRejects(
+    () => resolveCheckpointFile("/nonexistent/wetok/run"),
+    Error,
+    "checkpoint /nonexistent/wetok/run not found",
+  );
+});
+
+Deno.test("resolveCheckpointFile rejects an empty folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "ckpt_resolve_" });
+  try {
+    await assertRejects(() => resolveCheckpointFile(dir), Error, `no checkpoint found in ${dir}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -22,6 +22,7 @@
  * gradient through the zero-weighted extra columns (0 * Inf = NaN).
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { backpropConvInfo, checkFloat32Inputs, type ConvStridePadding } from "./_conv_backprop.ts";
 import { padOrCrop } from "./pad_or_crop.ts";
 import { asWasmBackend, type KernelArgs, toTensor } from "./wasm_memory.ts";
 
@@ -44,21 +45,17 @@ export function conv2dBackpropFilterKernel(): tf.KernelConfig {
     backendName: "wasm",
     kernelFunc: (args) => {
       const { inputs, attrs, backend } = args as unknown as KernelArgs;
-      const { strides, pad, dataFormat, dimRoundingMode, filterShape } =
-        attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+      const filterAttrs = attrs as unknown as tf.Conv2DBackpropFilterAttrs;
+      const { dataFormat, filterShape } = filterAttrs;
       let x = inputs.x as tf.Tensor4D;
       let dy = inputs.dy as tf.Tensor4D;
-      if (x.dtype !== "float32" || dy.dtype !== "float32") {
-        throw new Error(
-          `Conv2DBackpropFilter on wasm needs float32 x and dy, got ${x.dtype} and ${dy.dtype}`,
-        );
-      }
+      checkFloat32Inputs(tf.Conv2DBackpropFilter, ["x", "dy"], [x, dy]);
       return tf.tidy(() => {
         if (dataFormat === "NCHW") {
           x = tf.transpose(x, [0, 2, 3, 1]);
           dy = tf.transpose(dy, [0, 2, 3, 1]);
         }
-        return filterGradient(backend, x, dy, filterShape, strides, pad, dimRoundingMode);
+        return filterGradient(backend, x, dy, filterShape, filterAttrs);
       });
     },
   };
@@ -69,30 +66,13 @@ function filterGradient(
   x: tf.Tensor4D,
   dy: tf.Tensor4D,
   filterShape: [number, number, number, number],
-  strides: [number, number] | number,
-  pad: tf.Conv2DBackpropFilterAttrs["pad"],
-  dimRoundingMode: tf.Conv2DBackpropFilterAttrs["dimRoundingMode"],
+  attrs: ConvStridePadding,
 ): tf.Tensor4D {
-  const info = tf.backend_util.computeConv2DInfo(
-    x.shape,
-    filterShape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    "channelsLast",
-  );
+  const info = backpropConvInfo(tf.Conv2DBackpropFilter, x.shape, filterShape, dy.shape, attrs);
   const [batch, height, width, cIn] = x.shape;
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const { outHeight, outWidth, outChannels: cOut } = info;
   const { top, left } = info.padInfo;
-  if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== cOut) {
-    throw new Error(
-      `Conv2DBackpropFilter: dy has shape [${dy.shape}] but the conv of [${x.shape}] with filter ` +
-        `[${filterShape}] gives [${batch}, ${outHeight}, ${outWidth}, ${cOut}]`,
-    );
-  }
 
   // Rows and columns read by the forward conv, in whole stride phases, plus
   // one spare phase row for the run of the last output row to spill into.

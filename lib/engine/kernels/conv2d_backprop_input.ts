@@ -15,6 +15,7 @@
  * output is much smaller than their input take the col2im path of col2im.ts.
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { backpropConvInfo, checkFloat32Inputs, type ConvStridePadding } from "./_conv_backprop.ts";
 import { inputGradientByCol2Im } from "./col2im.ts";
 import { padOrCrop } from "./pad_or_crop.ts";
 import { asWasmBackend, type KernelArgs, toTensor } from "./wasm_memory.ts";
@@ -33,22 +34,18 @@ export function conv2dBackpropInputKernel(): tf.KernelConfig {
     backendName: "wasm",
     kernelFunc: (args) => {
       const { inputs, attrs } = args as unknown as KernelArgs;
-      const { inputShape, strides, pad, dataFormat, dimRoundingMode } =
-        attrs as unknown as tf.Conv2DBackpropInputAttrs;
+      const inputAttrs = attrs as unknown as tf.Conv2DBackpropInputAttrs;
+      const { inputShape, dataFormat } = inputAttrs;
       let dy = inputs.dy as tf.Tensor4D;
       const filter = inputs.filter as tf.Tensor4D;
-      if (dy.dtype !== "float32" || filter.dtype !== "float32") {
-        throw new Error(
-          `Conv2DBackpropInput on wasm needs float32 dy and filter, got ${dy.dtype} and ${filter.dtype}`,
-        );
-      }
+      checkFloat32Inputs(tf.Conv2DBackpropInput, ["dy", "filter"], [dy, filter]);
       return tf.tidy(() => {
         let shape = inputShape as [number, number, number, number];
         if (dataFormat === "NCHW") {
           dy = tf.transpose(dy, [0, 2, 3, 1]);
           shape = [shape[0], shape[2], shape[3], shape[1]];
         }
-        const dx = inputGradient(args.backend, dy, filter, shape, strides, pad, dimRoundingMode);
+        const dx = inputGradient(args.backend, dy, filter, shape, inputAttrs);
         return dataFormat === "NCHW" ? tf.transpose(dx, [0, 3, 1, 2]) : dx;
       });
     },
@@ -86,20 +83,9 @@ function inputGradient(
   dy: tf.Tensor4D,
   filter: tf.Tensor4D,
   inputShape: [number, number, number, number],
-  strides: [number, number] | number,
-  pad: tf.Conv2DBackpropInputAttrs["pad"],
-  dimRoundingMode: tf.Conv2DBackpropInputAttrs["dimRoundingMode"],
+  attrs: ConvStridePadding,
 ): tf.Tensor4D {
-  const info = tf.backend_util.computeConv2DInfo(
-    inputShape,
-    filter.shape,
-    strides,
-    1,
-    pad,
-    dimRoundingMode,
-    false,
-    "channelsLast",
-  );
+  const info = backpropConvInfo(tf.Conv2DBackpropInput, inputShape, filter.shape, dy.shape, attrs);
   const [batch, height, width, cIn] = inputShape;
   const {
     strideHeight: sh,
@@ -109,12 +95,6 @@ function inputGradient(
     outHeight,
     outWidth,
   } = info;
-  if (dy.shape[1] !== outHeight || dy.shape[2] !== outWidth || dy.shape[3] !== info.outChannels) {
-    throw new Error(
-      `Conv2DBackpropInput: dy has shape [${dy.shape}] but the conv of [${inputShape}] with filter ` +
-        `[${filter.shape}] gives [${batch}, ${outHeight}, ${outWidth}, ${info.outChannels}]`,
-    );
-  }
 
   // The phase convs compute H*W positions with about kh*kw/(sh*sw) taps each, the
   // forward conv outHeight*outWidth positions with kh*kw taps. When the phase convs

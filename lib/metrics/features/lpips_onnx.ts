@@ -7,11 +7,12 @@ import type { tf } from "../../engine/mod.ts";
 import type * as ort from "onnxruntime-node";
 import {
   type OnnxInputRange,
+  type OnnxInputSpec,
   type OnnxLayout,
   openSession,
   pickName,
-  toOnnxTensor,
 } from "./_onnx_input.ts";
+import { defaultOnnxMetricName, OnnxImageModel } from "./_onnx_model.ts";
 
 /** Options of {@link loadLpipsOnnx}. */
 export interface LpipsOnnxOptions {
@@ -43,12 +44,11 @@ export async function loadLpipsOnnx(options: LpipsOnnxOptions): Promise<LpipsOnn
   }
   for (const name of names) pickName(session.inputNames, name, "input", options.path);
   const output = pickName(session.outputNames, options.outputName, "output", options.path);
-  const fileName = options.path.split("/").at(-1);
   return new LpipsOnnx(
     session,
     [names[0], names[1]],
     output,
-    options.metricName ?? `LPIPS (ONNX ${fileName})`,
+    options.metricName ?? defaultOnnxMetricName("LPIPS", options.path),
     {
       size: 0,
       layout: options.layout ?? "NCHW",
@@ -58,25 +58,18 @@ export async function loadLpipsOnnx(options: LpipsOnnxOptions): Promise<LpipsOnn
 }
 
 /** LPIPS backed by an onnxruntime session. */
-export class LpipsOnnx {
-  readonly metricName: string;
-  #session: ort.InferenceSession;
+export class LpipsOnnx extends OnnxImageModel {
   #inputs: [string, string];
-  #output: string;
-  #spec: { size: number; layout: OnnxLayout; range: OnnxInputRange };
 
   constructor(
     session: ort.InferenceSession,
     inputs: [string, string],
     output: string,
     metricName: string,
-    spec: { size: number; layout: OnnxLayout; range: OnnxInputRange },
+    spec: OnnxInputSpec,
   ) {
-    this.#session = session;
+    super(session, output, metricName, spec);
     this.#inputs = inputs;
-    this.#output = output;
-    this.metricName = metricName;
-    this.#spec = spec;
   }
 
   /** Returns one distance per image pair of two `[B, H, W, 3]` batches in [-1, 1]. */
@@ -85,20 +78,16 @@ export class LpipsOnnx {
       throw new RangeError(`LPIPS needs equal shapes, got [${a.shape}] and [${b.shape}]`);
     }
     const feeds = {
-      [this.#inputs[0]]: await toOnnxTensor(a, this.#spec),
-      [this.#inputs[1]]: await toOnnxTensor(b, this.#spec),
+      [this.#inputs[0]]: await this.toInput(a),
+      [this.#inputs[1]]: await this.toInput(b),
     };
-    const result = await this.#session.run(feeds);
-    const values = Float32Array.from(result[this.#output].data as Float32Array);
-    if (values.length !== a.shape[0]) {
+    const values = await this.runOutput(feeds);
+    const pairs = a.shape[0];
+    if (values.length !== pairs) {
       throw new Error(
-        `LPIPS output ${this.#output} gave ${values.length} values for ${a.shape[0]} image pairs`,
+        `LPIPS output ${this.outputName} gave ${values.length} values for ${pairs} image pairs`,
       );
     }
     return values;
-  }
-
-  async dispose(): Promise<void> {
-    await this.#session.release();
   }
 }

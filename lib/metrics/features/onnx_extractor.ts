@@ -9,11 +9,12 @@ import type * as ort from "onnxruntime-node";
 import type { FeatureExtractor } from "./feature_extractor.ts";
 import {
   type OnnxInputRange,
+  type OnnxInputSpec,
   type OnnxLayout,
   openSession,
   pickName,
-  toOnnxTensor,
 } from "./_onnx_input.ts";
+import { defaultOnnxMetricName, OnnxImageModel } from "./_onnx_model.ts";
 
 /** Options of {@link loadOnnxExtractor}. */
 export interface OnnxExtractorOptions {
@@ -46,12 +47,11 @@ export async function loadOnnxExtractor(
   const session = await openSession(options.path);
   const input = pickName(session.inputNames, options.inputName, "input", options.path);
   const output = pickName(session.outputNames, options.outputName, "output", options.path);
-  const fileName = options.path.split("/").at(-1);
   const extractor = new OnnxFeatureExtractor(
     session,
     input,
     output,
-    options.metricName ?? `FD (ONNX ${fileName})`,
+    options.metricName ?? defaultOnnxMetricName("FD", options.path),
     {
       size: options.inputSize ?? 299,
       layout: options.layout ?? "NCHW",
@@ -63,31 +63,24 @@ export async function loadOnnxExtractor(
 }
 
 /** A feature extractor backed by an onnxruntime session. */
-export class OnnxFeatureExtractor implements FeatureExtractor {
-  readonly metricName: string;
+export class OnnxFeatureExtractor extends OnnxImageModel implements FeatureExtractor {
   dim = 0;
-  #session: ort.InferenceSession;
   #input: string;
-  #output: string;
-  #spec: { size: number; layout: OnnxLayout; range: OnnxInputRange };
 
   constructor(
     session: ort.InferenceSession,
     input: string,
     output: string,
     metricName: string,
-    spec: { size: number; layout: OnnxLayout; range: OnnxInputRange },
+    spec: OnnxInputSpec,
   ) {
-    this.#session = session;
+    super(session, output, metricName, spec);
     this.#input = input;
-    this.#output = output;
-    this.metricName = metricName;
-    this.#spec = spec;
   }
 
   /** Runs one grey image to learn the feature length. */
   async probe(): Promise<void> {
-    const side = this.#spec.size > 0 ? this.#spec.size : 64;
+    const side = this.inputSize > 0 ? this.inputSize : 64;
     const grey = tf.zeros([1, side, side, 3]) as tf.Tensor4D;
     try {
       const features = await this.#run(grey);
@@ -102,21 +95,15 @@ export class OnnxFeatureExtractor implements FeatureExtractor {
     const batch = images.shape[0];
     if (features.length !== batch * this.dim) {
       throw new Error(
-        `ONNX output ${this.#output} gave ${features.length} values for ${batch} images of ${this.dim} features`,
+        `ONNX output ${this.outputName} gave ${features.length} values for ${batch} images of ${this.dim} features`,
       );
     }
     return features;
   }
 
   async #run(images: tf.Tensor4D): Promise<Float32Array> {
-    const tensor = await toOnnxTensor(images, this.#spec);
-    const result = await this.#session.run({ [this.#input]: tensor });
-    const out = result[this.#output];
+    const tensor = await this.toInput(images);
     // Outputs such as [B, 2048, 1, 1] are flattened to [B, 2048].
-    return Float32Array.from(out.data as Float32Array);
-  }
-
-  async dispose(): Promise<void> {
-    await this.#session.release();
+    return await this.runOutput({ [this.#input]: tensor });
   }
 }
