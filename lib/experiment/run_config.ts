@@ -6,7 +6,7 @@
  * it. `entropy-memory` measures the working memory and time of one
  * codebook-entropy estimator at one codebook size, with no training.
  */
-import type { FieldChecker } from "./config_error.ts";
+import { describe, type FieldChecker } from "./config_error.ts";
 
 /** Quantizer kinds compared by the quantizer ablation. */
 export const QUANTIZER_KINDS = ["lfq", "gq", "bsq", "fsq", "vq"] as const;
@@ -74,6 +74,26 @@ export interface EvalConfig {
   encodeDecodeRounds?: number;
 }
 
+/**
+ * Weights of the quantizer's loss terms in the generator objective. The
+ * official WeTok configs (arXiv 2508.05599, official code) use commitment
+ * 0.25 and entropy 0.1. The entropy weight scales the codebook-entropy term
+ * of the sign quantizers (gq, lfq, bsq) and FSQ has neither term. VQ uses the
+ * commitment weight and keeps its codebook term at weight 1.
+ */
+export interface QuantizerLossWeights {
+  /** Weight of the commitment term, a finite number >= 0 (default 0.25). */
+  commitment: number;
+  /** Weight of the codebook-entropy term, a finite number >= 0 (default 0.1). */
+  entropy: number;
+}
+
+/** The official quantizer loss weights: commitment 0.25, entropy 0.1. */
+export const OFFICIAL_QUANTIZER_LOSS_WEIGHTS: Readonly<QuantizerLossWeights> = Object.freeze({
+  commitment: 0.25,
+  entropy: 0.1,
+});
+
 /** A `train` run. */
 export interface TrainRunConfig {
   task: "train";
@@ -88,6 +108,12 @@ export interface TrainRunConfig {
   /** Seed of every random stream of the run. */
   seed: number;
   eval: EvalConfig;
+  /**
+   * Quantizer loss weights. `validateRunConfig` always sets them, filling each
+   * missing weight with the official one, so they are part of every run id.
+   * A config built in code may leave them out to get the official weights.
+   */
+  quantizerLossWeights?: QuantizerLossWeights;
 }
 
 /** An `entropy-memory` run: one estimator at one codebook size. */
@@ -143,6 +169,7 @@ function validateTrainRun(
     "batchSize",
     "seed",
     "eval",
+    "quantizerLossWeights",
   ]);
   const quantizer = validateQuantizer(run.quantizer, check, `${field}.quantizer`);
   const architecture = validateArchitecture(run.architecture, check, `${field}.architecture`);
@@ -199,6 +226,12 @@ function validateTrainRun(
     ? undefined
     : check.integer(evaluation.encodeDecodeRounds, `${evalField}.encodeDecodeRounds`, 0);
 
+  const quantizerLossWeights = validateQuantizerLossWeights(
+    run.quantizerLossWeights,
+    check,
+    `${field}.quantizerLossWeights`,
+  );
+
   return {
     task: "train",
     quantizer,
@@ -220,7 +253,32 @@ function validateTrainRun(
       ...(noiseSamples !== undefined ? { noiseSamples } : {}),
       ...(rounds !== undefined ? { encodeDecodeRounds: rounds } : {}),
     },
+    quantizerLossWeights,
   };
+}
+
+/** Validates the quantizer loss weights, filling a missing object or weight with the official one. */
+function validateQuantizerLossWeights(
+  value: unknown,
+  check: FieldChecker,
+  field: string,
+): QuantizerLossWeights {
+  if (value === undefined) return { ...OFFICIAL_QUANTIZER_LOSS_WEIGHTS };
+  const weights = check.object(value, field);
+  check.keys(weights, field, ["commitment", "entropy"]);
+  const weight = (key: keyof QuantizerLossWeights): number => {
+    const w = weights[key];
+    if (w === undefined) return OFFICIAL_QUANTIZER_LOSS_WEIGHTS[key];
+    if (typeof w !== "number" || !Number.isFinite(w) || w < 0) {
+      check.fail(
+        `${field}.${key}`,
+        `invalid value ${describe(w)}: expected a finite number >= 0 ` +
+          `(official ${OFFICIAL_QUANTIZER_LOSS_WEIGHTS[key]}; 0 turns the term off)`,
+      );
+    }
+    return w;
+  };
+  return { commitment: weight("commitment"), entropy: weight("entropy") };
 }
 
 function validateQuantizer(value: unknown, check: FieldChecker, field: string): QuantizerConfig {

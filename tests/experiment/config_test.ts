@@ -128,6 +128,39 @@ Deno.test("parseExperimentConfig checks fsq and vq sizes", () => {
   assertEquals(vq.field, 'runs[0] "gq-2x8" at scale smoke.quantizer.bits');
 });
 
+Deno.test("resolveRuns fills official quantizer loss weights", () => {
+  const config = parseExperimentConfig(trainExperiment(), "test.json");
+  const run = resolveRuns(config, "smoke")[0].config;
+  if (run.task !== "train") throw new Error("expected a train run");
+  assertEquals(run.quantizerLossWeights, { commitment: 0.25, entropy: 0.1 });
+});
+
+Deno.test("resolveRuns merges one quantizer loss weight", () => {
+  const config = parseExperimentConfig(
+    edit(trainExperiment(), (c) => (c.runs[0].config = { quantizerLossWeights: { entropy: 0 } })),
+    "test.json",
+  );
+  const run = resolveRuns(config, "smoke")[0].config;
+  if (run.task !== "train") throw new Error("expected a train run");
+  assertEquals(run.quantizerLossWeights, { commitment: 0.25, entropy: 0 });
+});
+
+Deno.test("parseExperimentConfig rejects bad quantizer loss weights", () => {
+  const field = 'runs[0] "gq-2x8" at scale smoke.quantizerLossWeights';
+  const cases: [string, unknown, string, string][] = [
+    ["negative weight", { commitment: -0.25 }, `${field}.commitment`, "invalid value -0.25"],
+    ["string weight", { entropy: "0.1" }, `${field}.entropy`, 'invalid value "0.1"'],
+    ["null weight", { entropy: null }, `${field}.entropy`, "expected a finite number >= 0"],
+    ["misspelt term", { entropyWeight: 0 }, `${field}.entropyWeight`, "unknown field"],
+    ["not an object", 0.1, field, "expected an object"],
+  ];
+  for (const [name, weights, expectedField, message] of cases) {
+    const err = parseError((c) => (c.defaults.quantizerLossWeights = weights));
+    assertEquals(err.field, expectedField, name);
+    assertEquals(err.message.includes(message), true, `${name}: ${err.message}`);
+  }
+});
+
 Deno.test("resolveRuns merges defaults, scale and run", () => {
   const config = parseExperimentConfig(trainExperiment(), "test.json");
   const smoke = resolveRuns(config, "smoke");

@@ -74,6 +74,21 @@ Deno.test("toTrainConfig maps a run config", () => {
   assertEquals(config.cropSize, 24);
 });
 
+Deno.test("toTrainConfig passes quantizer loss weights", () => {
+  const config = toTrainConfig("x", {
+    ...run,
+    quantizerLossWeights: { commitment: 0, entropy: 0.5 },
+  });
+  assertEquals(config.weights.quantizer.commitment, 0);
+  assertEquals(config.weights.quantizer.entropy, 0.5);
+  assertEquals(config.weights.quantizer.codebook, 1);
+});
+
+Deno.test("toTrainConfig defaults to official quantizer weights", () => {
+  const config = toTrainConfig("x", run);
+  assertEquals(config.weights.quantizer, { commitment: 0.25, entropy: 0.1, codebook: 1 });
+});
+
 Deno.test("toTrainConfig maps FSQ and VQ", () => {
   const fsq: TrainRunConfig = {
     ...run,

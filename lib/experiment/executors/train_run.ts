@@ -50,7 +50,7 @@ import {
   type RunExecutor,
   type RunOutput,
 } from "../executor.ts";
-import type { TrainRunConfig } from "../run_config.ts";
+import { OFFICIAL_QUANTIZER_LOSS_WEIGHTS, type TrainRunConfig } from "../run_config.ts";
 
 /** Options of {@link trainExecutor}. */
 export interface TrainExecutorOptions {
@@ -99,7 +99,14 @@ export function toTrainConfig(name: string, run: TrainRunConfig): TrainConfig {
       adversarial: run.stages.stage2Steps > 0,
     },
     // No perceptual feature network ships with the project, so the perceptual weight is 0.
-    weights: { ...DEFAULT_TRAIN_CONFIG.weights, perceptual: 0 },
+    weights: {
+      ...DEFAULT_TRAIN_CONFIG.weights,
+      perceptual: 0,
+      quantizer: {
+        ...DEFAULT_TRAIN_CONFIG.weights.quantizer,
+        ...(run.quantizerLossWeights ?? OFFICIAL_QUANTIZER_LOSS_WEIGHTS),
+      },
+    },
     discriminatorSchedule: { kind: "constant", learningRate: run.schedule.learningRate },
     emaDecay: emaDecayFor(run.stages.stage1Steps + run.stages.stage2Steps),
     // About ten checkpoints per run, at least 10 updates apart (the trainer also saves at each stage end).
