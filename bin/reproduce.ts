@@ -5,12 +5,13 @@
  * and `.tex` and the figures under `paper-tables/<scale>/figures/`.
  *
  *     deno task reproduce [NAME...] [--scale smoke|cpu|paper] [--backend NAME] [--jobs N]
+ *     deno task reproduce --reevaluate [NAME...] --scale S
  *
  * Run `deno task reproduce --help` for every option.
  */
 import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
-import { initBackend, parseBackendName } from "../lib/engine/mod.ts";
+import { type BackendName, initBackend, parseBackendName } from "../lib/engine/mod.ts";
 import {
   childProcessLauncher,
   codeVersion,
@@ -19,6 +20,8 @@ import {
   loadExperimentConfig,
   parseJobs,
   parseScale,
+  reevaluateExperiment,
+  type ReevaluationSummary,
   resolveRuns,
   ResultStore,
   runExperiment,
@@ -33,6 +36,7 @@ import { runEntropyMemory } from "../lib/experiment/executors/entropy_memory.ts"
 import { trainExecutor } from "../lib/experiment/executors/train_run.ts";
 import { atomicWrite } from "../lib/io/atomic_write.ts";
 import { errorMessage, log } from "../lib/io/log.ts";
+import { formatDuration } from "../lib/io/progress.ts";
 import {
   buildExperimentReport,
   checkPaperReferences,
@@ -66,6 +70,13 @@ Options:
   --tables DIR       generated tables and figures (default paper-tables/<scale>)
   --cache DIR        photo corpus cache of \`deno task corpus\` (default .cache/wetok)
   --report-only      run nothing; report the latest record of every run at this scale
+  --reevaluate       train nothing and write no tables: evaluate the final checkpoint of the
+                     latest finished record of every train run at this scale with the current
+                     evaluation code, rebuilding each run from its record's config. Metrics the
+                     record lacks are added with a "reevaluation" block. Every stored metric
+                     must come out equal (1e-6 relative; decodeMs, a timing, is kept as stored),
+                     or the record is left unchanged and the mismatch logged. Records without a
+                     checkpoint folder are skipped with a warning. Run --report-only afterwards.
   --images LIST      figure images: png, svg, png,svg or none (default png)
   --chromium PATH    Chromium binary for the images (default /usr/bin/chromium)
   --list             list the experiments with their runs per scale, then exit
@@ -84,6 +95,7 @@ const { values: flags, positionals: names } = parseArgs({
     tables: { type: "string" },
     cache: { type: "string", default: join(root, ".cache", "wetok") },
     "report-only": { type: "boolean", default: false },
+    reevaluate: { type: "boolean", default: false },
     images: { type: "string", default: "png" },
     chromium: { type: "string", default: "/usr/bin/chromium" },
     list: { type: "boolean", default: false },
@@ -121,6 +133,7 @@ async function main(): Promise<number> {
   }
 
   const store = new ResultStore(resolve(flags.results!));
+  if (flags.reevaluate) return await reevaluate(configs, scale, jobs, backend, store);
   const recordsByExperiment = new Map<string, RunRecord[]>();
   let failed = 0;
   let unavailable = 0;
@@ -199,6 +212,61 @@ async function main(): Promise<number> {
     return 1;
   }
   return 0;
+}
+
+/**
+ * Re-evaluates the finished train runs of `configs` at `scale` from their
+ * final checkpoints (see `reevaluateExperiment`) and logs the counts.
+ * Returns 0 when no record mismatched or failed, else 1.
+ */
+async function reevaluate(
+  configs: readonly ExperimentConfig[],
+  scale: Scale,
+  jobs: number,
+  backend: BackendName,
+  store: ResultStore,
+): Promise<number> {
+  if (flags["report-only"]) {
+    throw new Error("--reevaluate and --report-only exclude each other; give one of them");
+  }
+  if (jobs !== 1) {
+    throw new Error(
+      `--reevaluate evaluates one run at a time in this process; drop --jobs ${jobs}`,
+    );
+  }
+  await buildMissingCorpora(configs, scale, resolve(flags.cache!));
+  await initBackend(backend);
+  const version = await codeVersion(root);
+  if (version.dirty) {
+    log.warn(
+      `code ${version.identity}: lib/ or bin/ differs from commit ${version.commit}, so the ` +
+        `re-evaluated metrics cannot be reproduced from git alone`,
+    );
+  }
+  const started = performance.now();
+  const summaries: ReevaluationSummary[] = [];
+  for (const config of configs) {
+    summaries.push(
+      ...await reevaluateExperiment(config.name, scale, {
+        store,
+        executors: {
+          train: trainExecutor({ cacheDir: resolve(flags.cache!), evaluateOnly: true }),
+        },
+        codeVersion: version.identity,
+        commit: version.commit,
+        backend,
+      }),
+    );
+  }
+  const count = (status: ReevaluationSummary["status"]) =>
+    summaries.filter((s) => s.status === status).length;
+  log.info(
+    `re-evaluated ${summaries.length} record(s) at scale ${scale} in ` +
+      `${formatDuration((performance.now() - started) / 1000)}: ${count("updated")} matched ` +
+      `and updated, ${count("unchanged")} matched and unchanged, ${count("mismatch")} ` +
+      `mismatched, ${count("failed")} failed, ${count("skipped")} skipped`,
+  );
+  return count("mismatch") + count("failed") > 0 ? 1 : 0;
 }
 
 /**

@@ -161,7 +161,8 @@ function checkOutput(output: RunOutput, name: string): void {
   }
 }
 
-async function hasEntries(dir: string): Promise<boolean> {
+/** True when `dir` exists and contains at least one entry. */
+export async function hasEntries(dir: string): Promise<boolean> {
   try {
     for await (const _ of Deno.readDir(dir)) return true;
   } catch (err) {

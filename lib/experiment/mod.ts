@@ -11,6 +11,7 @@ export * from "./executor.ts";
 export * from "./execute_run.ts";
 export * from "./reuse.ts";
 export * from "./runner.ts";
+export * from "./reevaluate.ts";
 export * from "./run_job.ts";
 export * from "./child_process_launcher.ts";
 export * from "./parallel_runner.ts";

@@ -48,6 +48,23 @@ export interface ReusedFrom {
   finishedAt: string;
 }
 
+/**
+ * A later evaluation of a finished run's final checkpoint with newer
+ * evaluation code, which added metrics to its record without training.
+ */
+export interface Reevaluation {
+  /** Content identity of the evaluating code (see `CodeVersion.identity`). */
+  codeVersion: string;
+  /** Git commit checked out when the evaluation ran. */
+  commit: string;
+  /** ISO 8601 UTC start time of the evaluation. */
+  at: string;
+  /** Wall time of the evaluation in seconds. */
+  wallSeconds: number;
+  /** Keys added to `metrics`, and `series.<key>` for each series added. */
+  metricsAdded: string[];
+}
+
 /** A finished run with its measurements. */
 export interface RunResult extends RunRecordBase {
   status: "done";
@@ -65,6 +82,12 @@ export interface RunResult extends RunRecordBase {
    * of the executed run named here.
    */
   reusedFrom?: ReusedFrom;
+  /**
+   * The latest re-evaluation that added metrics, when there was one. Every
+   * other field, `wallSeconds`, `runId` and `codeVersion` included, stays that
+   * of the training.
+   */
+  reevaluation?: Reevaluation;
 }
 
 /** A failed run: its error, kept so tables can show why a number is missing. */

@@ -233,10 +233,48 @@ function perRunMetrics(
     scale,
   }));
   const unmeasured = specKeys.filter((key) => !recorded.has(key));
-  const notes = unmeasured.length > 0 && done.length > 0
+  const notes: string[] = unmeasured.length > 0 && done.length > 0
     ? [`No run measured ${unmeasured.map((key) => metricLabel(config, key)).join(", ")}.`]
     : [];
-  return { labels: keys.map((key) => metricLabel(config, key)), rows, notes };
+  const trainingMinutes = trainingMinutesByLabel(done);
+  if (trainingMinutes.size > 0) {
+    for (const row of rows) {
+      const ours = trainingMinutes.get(row.setting) ?? null;
+      row.cells.push({
+        ours,
+        ...(ours ? {} : { oursMissing: missingReason(row.setting) }),
+        paper: null,
+      });
+    }
+  }
+  const headers = keys.map((key) => metricLabel(config, key));
+  if (trainingMinutes.size > 0) {
+    headers.push(TRAINING_TIME_HEADER);
+    notes.push(TRAINING_TIME_NOTE);
+  }
+  return { labels: headers, rows, notes };
+}
+
+/** Header of the per-run training time column. */
+export const TRAINING_TIME_HEADER = "Training time (min)";
+
+/** Note under a per-run metrics table with a training time column. */
+export const TRAINING_TIME_NOTE =
+  "Training time is the wall time of a run's last attempt (training and evaluation) from its " +
+  "record's wallSeconds; a result copied from an identical run shows the time of the run it copies.";
+
+/**
+ * Aggregates the wall time of each run label's records over its seeds, in
+ * minutes. A record copied from an identical run keeps the wall time of the
+ * run that was trained, so the copy shows the source's time.
+ */
+function trainingMinutesByLabel(done: readonly RunResult[]): Map<string, Measurement> {
+  const values = new Map<string, number[]>();
+  for (const record of done) {
+    if (typeof record.wallSeconds !== "number" || !Number.isFinite(record.wallSeconds)) continue;
+    values.set(record.label, [...(values.get(record.label) ?? []), record.wallSeconds / 60]);
+  }
+  return new Map([...values].map(([label, list]) => [label, measure(list)]));
 }
 
 /**
@@ -266,8 +304,24 @@ function displayScale(config: ExperimentConfig, metric: string): number {
   return config.report.metrics.find((m) => m.key === metric)?.displayScale ?? 1;
 }
 
+/**
+ * Names the SSIM window of each SSIM metric key, because the two windows give
+ * different values for the same images.
+ */
+const SSIM_WINDOWS: Record<string, string> = {
+  ssim: "7x7 uniform window",
+  ssimGaussian11: "11x11 Gaussian window",
+};
+
+/**
+ * Returns the display label of a metric: the config's label, else the key.
+ * An SSIM key gets its window appended unless the label already names it.
+ */
 function metricLabel(config: ExperimentConfig, metric: string): string {
-  return config.report.metrics.find((m) => m.key === metric)?.label ?? metric;
+  const window = SSIM_WINDOWS[metric];
+  const label = config.report.metrics.find((m) => m.key === metric)?.label ??
+    (window ? "SSIM" : metric);
+  return window && !label.includes(window) ? `${label} (${window})` : label;
 }
 
 /** Aggregates one metric over the seeds of each run label. */

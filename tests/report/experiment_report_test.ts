@@ -212,13 +212,54 @@ Deno.test("buildExperimentReport lists every measured metric", () => {
   assertEquals(table.columns.map((c) => c.header), [
     "Setting",
     "PSNR (dB)",
-    "ssim",
+    "SSIM (7x7 uniform window)",
     "usage",
+    "Training time (min)",
     "Scale",
   ]);
-  assertEquals(table.rows[0], ["gq-2x8", "25", "0.5", "0.25", "cpu"]);
-  assertEquals(table.rows[1], ["lfq-1x16", "22", "0.25", "not measured", "cpu"]);
+  assertEquals(table.rows[0], ["gq-2x8", "25", "0.5", "0.25", "1", "cpu"]);
+  assertEquals(table.rows[1], ["lfq-1x16", "22", "0.25", "not measured", "1", "cpu"]);
   assertStringIncludes(table.notes!.join(" "), "No run measured rFID.");
+});
+
+Deno.test("buildExperimentReport names both SSIM windows", () => {
+  const labelled = parseExperimentConfig(
+    edit(trainExperiment(), (c) => c.report.metrics.push({ key: "ssim", label: "SSIM" })),
+    "test.json",
+  );
+  const records = [done("gq-2x8", 0, { ssim: 0.5, ssimGaussian11: 0.75 })];
+  const table = buildExperimentReport(labelled, "cpu", records).tables
+    .find((t) => t.id === "quantizer-mini-metrics")!;
+  const headers = table.columns.map((c) => c.header);
+  assert(headers.includes("SSIM (7x7 uniform window)"), headers.join(" | "));
+  assert(headers.includes("SSIM (11x11 Gaussian window)"), headers.join(" | "));
+  const gaussian = headers.indexOf("SSIM (11x11 Gaussian window)");
+  assertEquals(table.rows[0][gaussian], "0.75");
+});
+
+Deno.test("buildExperimentReport shows training minutes per run", () => {
+  const trained = { ...done("gq-2x8", 0, { psnr: 25 }), wallSeconds: 90 };
+  const source = { experiment: "other", label: "x", startedAt: "a", finishedAt: "b" };
+  const copied = { ...done("lfq-1x16", 0, { psnr: 22 }), wallSeconds: 300, reusedFrom: source };
+  const table = buildExperimentReport(config, "cpu", [trained, copied]).tables
+    .find((t) => t.id === "quantizer-mini-metrics")!;
+  const column = table.columns.findIndex((c) => c.header === "Training time (min)");
+  assert(column > 0, "no training time column");
+  assertEquals(table.rows[0][column], "1.5");
+  assertEquals(table.rows[1][column], "5");
+  assertStringIncludes(table.notes!.join(" "), "wall time of a run's last attempt");
+});
+
+Deno.test("buildExperimentReport averages training minutes over seeds", () => {
+  const records = [
+    { ...done("gq-2x8", 0, { psnr: 25 }), wallSeconds: 60 },
+    { ...done("gq-2x8", 1, { psnr: 26 }), wallSeconds: 180 },
+  ];
+  const table = buildExperimentReport(config, "cpu", records).tables
+    .find((t) => t.id === "quantizer-mini-metrics")!;
+  const column = table.columns.findIndex((c) => c.header === "Training time (min)");
+  assertEquals(table.rows[0][column], "2 ± 1.414 (n=2)");
+  assertEquals(table.rows[1][column], "not run");
 });
 
 Deno.test("buildExperimentReport shows known paper values", () => {

@@ -4,7 +4,10 @@
  * checkpoint directory), and evaluates the EMA weights on held-out photos.
  *
  * Metrics (all on 8-bit images truncated as in the official WeTok evaluation):
- * - `psnr` (dB, data range 255) and `ssim` (7x7 uniform window, scikit-image's default).
+ * - `psnr` (dB, data range 255).
+ * - `ssim`: SSIM with scikit-image's default 7x7 uniform window, which the official
+ *   WeTok evaluation uses; `ssimGaussian11`: SSIM with the standard 11x11 Gaussian
+ *   window (sigma 1.5). Both are means over images and channels.
  * - `usage`: mean over index groups of the share of sub-codes that occur.
  * - `compressionRatio`: `24 f^2 / d` with `d` the index bits per token.
  * - `evaluatedImages`: held-out photos evaluated, which is less than `data.evalImages`
@@ -35,8 +38,8 @@ import {
   DEFAULT_TRAIN_CONFIG,
   ImageCropData,
   imagePaths,
-  runStreams,
   type QuantizerChoice,
+  runStreams,
   type ScheduleConfig,
   type TrainConfig,
   Trainer,
@@ -58,6 +61,23 @@ export interface TrainExecutorOptions {
   cacheDir: string;
   /** Images per evaluation batch (default 8). */
   evalBatch?: number;
+  /**
+   * Evaluate without training (default false): the run's checkpoint directory
+   * must hold the checkpoint of its last update, or the executor throws
+   * {@link UnfinishedCheckpointError}. Used to re-evaluate finished runs.
+   */
+  evaluateOnly?: boolean;
+}
+
+/** Raised in evaluate-only mode when the run's newest checkpoint is not that of its last update. */
+export class UnfinishedCheckpointError extends Error {
+  constructor(readonly checkpointDir: string, readonly step: number, readonly totalSteps: number) {
+    super(
+      `checkpoint directory ${checkpointDir} holds step ${step} of ${totalSteps}, not the final ` +
+        `checkpoint; finish the run with \`deno task reproduce\` before evaluating it alone`,
+    );
+    this.name = "UnfinishedCheckpointError";
+  }
 }
 
 /** Converts a run config to the trainer's config. */
@@ -239,12 +259,23 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
       { tokenizer, discriminator, losses: wetokLosses(null), data },
       { runDir: context.checkpointDir },
     );
-    const summary = await trainer.run();
-    log.info(
-      `run ${name}: trained ${summary.step} updates, ${
-        summary.imagesPerSecond.toFixed(1)
-      } img/s in this session`,
-    );
+    if (options.evaluateOnly) {
+      if (trainer.step < trainer.totalSteps) {
+        throw new UnfinishedCheckpointError(
+          context.checkpointDir,
+          trainer.step,
+          trainer.totalSteps,
+        );
+      }
+      log.info(`run ${name}: evaluating the checkpoint of step ${trainer.step} without training`);
+    } else {
+      const summary = await trainer.run();
+      log.info(
+        `run ${name}: trained ${summary.step} updates, ${
+          summary.imagesPerSecond.toFixed(1)
+        } img/s in this session`,
+      );
+    }
     const evaluated = tokenizer;
     const { scalars, series, identicalPairs } = await trainer.ema.withAveragedWeights(() =>
       evaluate(evaluated, run, options, context)
@@ -344,13 +375,12 @@ async function evaluate(
     progress.update(Math.min(images.length, start + batchSize));
   }
 
-  const size = run.data.cropSize;
+  const shape = { width: run.data.cropSize, height: run.data.cropSize, channels: 3 };
   const scalars: Record<string, number> = {
     evaluatedImages: images.length,
     psnr: mean(finitePsnrs(originals, reconstructions, identical)),
-    ssim: meanSsim(originals, reconstructions, { width: size, height: size, channels: 3 }, {
-      window: "uniform7",
-    }),
+    ssim: meanSsim(originals, reconstructions, shape, { window: "uniform7" }),
+    ssimGaussian11: meanSsim(originals, reconstructions, shape, { window: "gaussian11" }),
   };
   const usage = usageOf(tokenizer.quantizer, indices);
   if (usage !== null) scalars.usage = usage;
