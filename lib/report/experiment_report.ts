@@ -212,10 +212,10 @@ function perRunMetrics(
     }
   }
   const specKeys = config.report.metrics.map((m) => m.key);
-  const keys = [
+  const keys = besideSsim([
     ...specKeys.filter((key) => recorded.has(key)),
     ...[...recorded].filter((key) => !specKeys.includes(key)).sort(),
-  ];
+  ]);
   const byKey = new Map(keys.map((key) => [key, measurements(key)]));
   const rows: MetricsRow[] = labels.map((label) => ({
     setting: label,
@@ -255,6 +255,14 @@ function perRunMetrics(
   return { labels: headers, rows, notes };
 }
 
+/** Moves the 11x11 Gaussian SSIM right after the 7x7 uniform one, so the two windows sit side by side. */
+function besideSsim(keys: string[]): string[] {
+  if (!keys.includes("ssim") || !keys.includes("ssimGaussian11")) return keys;
+  const others = keys.filter((key) => key !== "ssimGaussian11");
+  others.splice(others.indexOf("ssim") + 1, 0, "ssimGaussian11");
+  return others;
+}
+
 /** Header of the per-run training time column. */
 export const TRAINING_TIME_HEADER = "Training time (min)";
 
@@ -264,13 +272,15 @@ export const TRAINING_TIME_NOTE =
   "record's wallSeconds; a result copied from an identical run shows the time of the run it copies.";
 
 /**
- * Aggregates the wall time of each run label's records over its seeds, in
- * minutes. A record copied from an identical run keeps the wall time of the
- * run that was trained, so the copy shows the source's time.
+ * Aggregates the wall time of each run label's `train` records over its
+ * seeds, in minutes. Records of other tasks train nothing, so they are left
+ * out. A record copied from an identical run keeps the wall time of the run
+ * that was trained, so the copy shows the source's time.
  */
 function trainingMinutesByLabel(done: readonly RunResult[]): Map<string, Measurement> {
   const values = new Map<string, number[]>();
   for (const record of done) {
+    if (record.config.task !== "train") continue;
     if (typeof record.wallSeconds !== "number" || !Number.isFinite(record.wallSeconds)) continue;
     values.set(record.label, [...(values.get(record.label) ?? []), record.wallSeconds / 60]);
   }

@@ -224,16 +224,20 @@ Deno.test("buildExperimentReport lists every measured metric", () => {
 
 Deno.test("buildExperimentReport names both SSIM windows", () => {
   const labelled = parseExperimentConfig(
-    edit(trainExperiment(), (c) => c.report.metrics.push({ key: "ssim", label: "SSIM" })),
+    edit(trainExperiment(), (c) => {
+      c.report.metrics.push({ key: "ssim", label: "SSIM" }, { key: "usage", label: "usage" });
+    }),
     "test.json",
   );
-  const records = [done("gq-2x8", 0, { ssim: 0.5, ssimGaussian11: 0.75 })];
+  const records = [done("gq-2x8", 0, { ssim: 0.5, usage: 0.25, ssimGaussian11: 0.75 })];
   const table = buildExperimentReport(labelled, "cpu", records).tables
     .find((t) => t.id === "quantizer-mini-metrics")!;
   const headers = table.columns.map((c) => c.header);
-  assert(headers.includes("SSIM (7x7 uniform window)"), headers.join(" | "));
-  assert(headers.includes("SSIM (11x11 Gaussian window)"), headers.join(" | "));
+  const uniform = headers.indexOf("SSIM (7x7 uniform window)");
   const gaussian = headers.indexOf("SSIM (11x11 Gaussian window)");
+  assert(uniform > 0, headers.join(" | "));
+  assertEquals(gaussian, uniform + 1, headers.join(" | "));
+  assertEquals(table.rows[0][uniform], "0.5");
   assertEquals(table.rows[0][gaussian], "0.75");
 });
 
@@ -260,6 +264,18 @@ Deno.test("buildExperimentReport averages training minutes over seeds", () => {
   const column = table.columns.findIndex((c) => c.header === "Training time (min)");
   assertEquals(table.rows[0][column], "2 ± 1.414 (n=2)");
   assertEquals(table.rows[1][column], "not run");
+});
+
+Deno.test("buildExperimentReport omits time of measurements", () => {
+  const trained = done("gq-2x8", 0, { psnr: 25 });
+  const measured = {
+    ...done("lfq-1x16", 0, { psnr: 22 }),
+    config: { ...trained.config, task: "entropy-memory" },
+  } as RunResult;
+  const table = buildExperimentReport(config, "cpu", [measured]).tables
+    .find((t) => t.id === "quantizer-mini-metrics")!;
+  const headers = table.columns.map((c) => c.header);
+  assertEquals(headers.includes("Training time (min)"), false, headers.join(" | "));
 });
 
 Deno.test("buildExperimentReport shows known paper values", () => {
