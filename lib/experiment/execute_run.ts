@@ -7,7 +7,12 @@
 import { errorMessage, log } from "../io/log.ts";
 import { Progress } from "../io/progress.ts";
 import type { ResolvedRun } from "./experiment_config.ts";
-import { type ExecutorsByTask, ExecutorUnavailableError, type RunOutput } from "./executor.ts";
+import {
+  type ExecutorsByTask,
+  ExecutorUnavailableError,
+  type RunContext,
+  type RunOutput,
+} from "./executor.ts";
 import { type MachineInfo, machineInfo } from "./provenance.ts";
 import { RESULT_SCHEMA, type RunFailure, type RunRecordBase, type RunResult } from "./result.ts";
 import type { ResultStore } from "./result_store.ts";
@@ -80,13 +85,7 @@ export async function executeRun(
       runId,
       checkpointDir,
       backend: options.backend,
-      progress: (total, unit = "step") =>
-        new Progress({
-          label: `run ${name}`,
-          total,
-          unit,
-          intervalMs: options.progressIntervalMs,
-        }),
+      progress: runProgress(name, options.progressIntervalMs),
     });
     checkOutput(output, name);
     const result: RunResult = {
@@ -108,6 +107,14 @@ export async function executeRun(
     log.error(`run ${name}: ${unavailable ? "not available" : "failed"}`, err);
     return { run, runId, status: unavailable ? "unavailable" : "failed", failure };
   }
+}
+
+/**
+ * Returns the progress factory of a run's executor: each logger is labelled
+ * `run <name>` and logs at most once per `intervalMs` (default 10,000 ms).
+ */
+export function runProgress(name: string, intervalMs?: number): RunContext["progress"] {
+  return (total, unit = "step") => new Progress({ label: `run ${name}`, total, unit, intervalMs });
 }
 
 /** Fields of a record that are known when a run starts: identity and provenance. */

@@ -9,9 +9,8 @@
  * stay those of the training.
  */
 import { errorMessage, log } from "../io/log.ts";
-import { Progress } from "../io/progress.ts";
 import type { ResolvedRun, Scale } from "./experiment_config.ts";
-import { hasEntries } from "./execute_run.ts";
+import { hasEntries, runProgress } from "./execute_run.ts";
 import type { ExecutorsByTask, RunOutput } from "./executor.ts";
 import type { Reevaluation, RunResult } from "./result.ts";
 import type { ResultStore, RunKey } from "./result_store.ts";
@@ -166,13 +165,7 @@ async function reevaluateRecord(
       runId: record.runId,
       checkpointDir,
       backend: options.backend,
-      progress: (total, unit = "step") =>
-        new Progress({
-          label: `run ${name}`,
-          total,
-          unit,
-          intervalMs: options.progressIntervalMs,
-        }),
+      progress: runProgress(name, options.progressIntervalMs),
     });
   } catch (err) {
     log.error(`run ${name}: re-evaluation failed; record not rewritten`, err);

@@ -8,20 +8,7 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import type { RunResult } from "../../lib/experiment/mod.ts";
 import { fakeCorpus } from "./_fake_corpus.ts";
-
-const reproduce = new URL("../../bin/reproduce.ts", import.meta.url).pathname;
-
-/** Runs `bin/reproduce.ts` with `args` and returns its exit code and standard error. */
-async function runReproduce(args: string[]): Promise<{ code: number; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", reproduce, ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
-}
+import { runReproduce } from "./_reproduce.ts";
 
 /** Reads the records of an experiment folder by file name, without their start, finish and run times. */
 async function records(dir: string): Promise<Record<string, unknown>> {

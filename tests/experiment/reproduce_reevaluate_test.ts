@@ -8,20 +8,7 @@ import { assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import type { RunResult } from "../../lib/experiment/mod.ts";
 import { fakeCorpus } from "./_fake_corpus.ts";
-
-const reproduce = new URL("../../bin/reproduce.ts", import.meta.url).pathname;
-
-/** Runs `bin/reproduce.ts` with `args` and returns its exit code and standard error. */
-async function runReproduce(args: string[]): Promise<{ code: number; stderr: string }> {
-  const output = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", reproduce, ...args],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-    env: { NO_COLOR: "1" },
-  }).output();
-  return { code: output.code, stderr: new TextDecoder().decode(output.stderr) };
-}
+import { runReproduce } from "./_reproduce.ts";
 
 /** Returns the paths of the run records in an experiment folder, sorted. */
 async function recordPaths(dir: string): Promise<string[]> {

@@ -1,4 +1,11 @@
-import { assert, assertAlmostEquals, assertEquals, assertThrows } from "@std/assert";
+import {
+  assert,
+  assertAlmostEquals,
+  assertEquals,
+  assertNotEquals,
+  assertRejects,
+  assertThrows,
+} from "@std/assert";
 import { join } from "node:path";
 import { initBackend, tf } from "../../lib/engine/mod.ts";
 import {
@@ -12,6 +19,7 @@ import {
   toTrainConfig,
   toUint8Images,
   trainExecutor,
+  UnfinishedCheckpointError,
 } from "../../lib/experiment/executors/train_run.ts";
 import { imagesToTensor } from "../../lib/data/batch.ts";
 import { Progress } from "../../lib/io/progress.ts";
@@ -186,6 +194,48 @@ Deno.test("trainExecutor trains FSQ and VQ rows", {
     assert(output.metrics.usage <= 1, `${label}: usage ${output.metrics.usage}`);
     assertEquals(output.metrics.compressionRatio, (24 * 2 * 2) / 6, label);
   }
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
+Deno.test("trainExecutor measures both SSIM windows", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const cacheDir = await fakeCorpus();
+  const checkpointDir = join(cacheDir, "checkpoints");
+  const trained = await trainExecutor({ cacheDir, evalBatch: 2 })(context(run, checkpointDir));
+  const { ssim, ssimGaussian11 } = trained.metrics;
+  assert(ssimGaussian11 > -1, `ssimGaussian11 ${ssimGaussian11}`);
+  assert(ssimGaussian11 <= 1, `ssimGaussian11 ${ssimGaussian11}`);
+  // The two windows weight pixels differently, so their means differ on real reconstructions.
+  assertNotEquals(ssimGaussian11, ssim);
+
+  // Evaluating the final checkpoint alone reproduces every metric but the timing.
+  const evaluated = await trainExecutor({ cacheDir, evalBatch: 2, evaluateOnly: true })(
+    context(run, checkpointDir),
+  );
+  const { decodeMs: _trainedMs, ...expected } = trained.metrics;
+  const { decodeMs: _evaluatedMs, ...actual } = evaluated.metrics;
+  assertEquals(Object.keys(actual).sort(), Object.keys(expected).sort());
+  for (const [key, value] of Object.entries(expected)) {
+    assertAlmostEquals(actual[key], value, 1e-9, `metric ${key}`);
+  }
+  assertEquals(evaluated.series, trained.series);
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
+Deno.test("trainExecutor evaluateOnly rejects unfinished runs", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  const cacheDir = await fakeCorpus();
+  const checkpointDir = join(cacheDir, "empty-checkpoints");
+  const error = await assertRejects(
+    () => trainExecutor({ cacheDir, evaluateOnly: true })(context(run, checkpointDir)),
+    UnfinishedCheckpointError,
+  );
+  assertEquals(error.step, 0);
+  assertEquals(error.totalSteps, 3);
   await Deno.remove(cacheDir, { recursive: true });
 });
 
