@@ -231,6 +231,7 @@ async function runTrain(context: RunContext, options: TrainExecutorOptions): Pro
     }
   }
 
+  // NOTE: evaluate-only mode still decodes the training photos, which Trainer.create requires.
   const paths = await imagePaths(run.data.set, "train", options.cacheDir);
   const data = await ImageCropData.fromFiles(paths, 4 * run.data.cropSize);
   const streams = runStreams(run.seed);
