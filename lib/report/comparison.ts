@@ -29,13 +29,31 @@ export interface ClaimRow {
   scale: string;
 }
 
-/** Builds the table of measured values: Setting, Metric, Paper, Ours, Scale. */
+/** Note under a values table whose paper column contains a value read from a figure. */
+export const APPROXIMATE_PAPER_VALUE_NOTE =
+  '"~" marks a paper value read from a figure of arXiv 2508.05599, not printed in its text.';
+
+/**
+ * Builds the table of measured values: Setting, Metric, Paper, Ours, Scale.
+ * A note names what each known paper value measures and where the paper gives
+ * it; {@link APPROXIMATE_PAPER_VALUE_NOTE} is added when one is read from a figure.
+ */
 export function valuesTable(
   id: string,
   title: string,
   rows: ValueRow[],
   notes: string[] = [],
 ): Table {
+  const known = rows.filter((row) => row.paper && row.paper.value !== null);
+  if (known.length > 0) {
+    const described = known.map((row) =>
+      `${row.setting}: ${row.paper!.quantity} (${row.paper!.source})`
+    );
+    notes = [...notes, `Paper values: ${described.join("; ")}.`];
+  }
+  if (known.some((row) => row.paper!.approximate)) {
+    notes = [...notes, APPROXIMATE_PAPER_VALUE_NOTE];
+  }
   return {
     id,
     title,
@@ -76,11 +94,11 @@ export interface MetricsRow {
 
 /** Note under every per-run metrics table, saying where paper values appear. */
 export const METRICS_TABLE_NOTE =
-  "A paper value appears in brackets where arXiv 2508.05599 reports one for that setting and metric; every other paper value is unknown here.";
+  'A paper value appears as "(paper: X)" after ours where arXiv 2508.05599 reports one for that setting and metric, with "~" when it is read from a figure of the paper; every other paper value is unknown here.';
 
 /**
  * Builds the table of every measured metric per run: Setting, one column per
- * metric label, Scale. A cell shows our value, then the paper's value in brackets when known.
+ * metric label, Scale. A cell shows our value, then "(paper: X)" when the paper's value is known.
  * @throws Error when a row has a different number of cells than `metricLabels`.
  */
 export function metricsTable(

@@ -323,14 +323,30 @@ const SSIM_WINDOWS: Record<string, string> = {
   ssimGaussian11: "11x11 Gaussian window",
 };
 
+/** Display labels of the metric keys that the executors write, with units. */
+const DEFAULT_METRIC_LABELS: Record<string, string> = {
+  psnr: "PSNR (dB)",
+  usage: "codebook usage (share of codes)",
+  compressionRatio: "compression ratio",
+  evaluatedImages: "held-out images",
+  decodeMs: "decoding time per image (ms)",
+  noiseSpread: "spread under noise (pixel std)",
+  finalPsnr: "PSNR after the last round (dB)",
+  drift: "|PSNR change| over the last round (dB)",
+  codebookEntropyNats: "codebook entropy (nats)",
+  medianMs: "median time (ms)",
+  outOfMemory: "out of memory (1 = yes)",
+};
+
 /**
- * Returns the display label of a metric: the config's label, else the key.
- * An SSIM key gets its window appended unless the label already names it.
+ * Returns the display label of a metric: the config's label, else a default
+ * label for the executors' keys, else the key. An SSIM key gets its window
+ * appended unless the label already names it.
  */
 function metricLabel(config: ExperimentConfig, metric: string): string {
   const window = SSIM_WINDOWS[metric];
   const label = config.report.metrics.find((m) => m.key === metric)?.label ??
-    (window ? "SSIM" : metric);
+    (window ? "SSIM" : DEFAULT_METRIC_LABELS[metric] ?? metric);
   return window && !label.includes(window) ? `${label} (${window})` : label;
 }
 

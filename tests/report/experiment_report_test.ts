@@ -213,7 +213,7 @@ Deno.test("buildExperimentReport lists every measured metric", () => {
     "Setting",
     "PSNR (dB)",
     "SSIM (7x7 uniform window)",
-    "usage",
+    "codebook usage (share of codes)",
     "Training time (min)",
     "Scale",
   ]);

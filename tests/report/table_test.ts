@@ -155,3 +155,30 @@ Deno.test("formatPaperValue marks read-off values", () => {
   assertEquals(formatPaperValue(null), "unknown");
   assert(paperValue("zero-shot/rfid/cr192").approximate);
 });
+
+Deno.test("valuesTable describes known paper values", () => {
+  const notes = valuesTable("t", "T", [
+    {
+      setting: "CR 48",
+      metric: "rFID",
+      paper: paperValue("zero-shot/rfid/cr48"),
+      ours: null,
+      scale: "cpu",
+    },
+  ]).notes!;
+  assertStringIncludes(notes.join(" "), "CR 48: WeTok zero-shot rFID, compression 48");
+  assertStringIncludes(notes.join(" "), '"~" marks a paper value read from a figure');
+});
+
+Deno.test("valuesTable adds no note without paper values", () => {
+  const notes = valuesTable("t", "T", [
+    {
+      setting: "GQ 2 x 8",
+      metric: "rFID",
+      paper: paperValue("ablation/quantizer/rfid"),
+      ours: measure([1]),
+      scale: "cpu",
+    },
+  ]).notes;
+  assertEquals(notes, []);
+});
