@@ -147,8 +147,15 @@ export function evaluateCriterion(
     : outcomes.every((o) => o === -1)
     ? "reproduced"
     : "inconclusive";
-  return { verdict, criterion: text, evidence };
+  const singleSeed = labels.some((label) => get(label).n < 2);
+  return { verdict, criterion: singleSeed ? `${text}; ${SINGLE_SEED_CAVEAT}` : text, evidence };
 }
+
+/**
+ * Caveat appended to a comparison's criterion when a run has one seed: its
+ * margin is the tolerance alone, with no seed-to-seed spread in it.
+ */
+export const SINGLE_SEED_CAVEAT = "one seed, so the margin has no seed-to-seed spread in it";
 
 /** Writes a criterion in words, with its metric, direction and tolerance. */
 export function describeCriterion(criterion: Criterion): string {

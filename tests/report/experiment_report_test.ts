@@ -14,6 +14,7 @@ import {
   recordValue,
   reportLatex,
   reportMarkdown,
+  SINGLE_SEED_CAVEAT,
 } from "../../lib/report/mod.ts";
 import { edit, trainExperiment } from "../experiment/_fixtures.ts";
 
@@ -317,7 +318,7 @@ Deno.test("buildExperimentReport marks untested claims", () => {
   assertEquals(
     claims.rows[0][5],
     "proxy only (no baseline here): gq-2x8 stands for the released shape. " +
-      "rFID: gq-2x8 < lfq-1x16 (margin >= 0)",
+      `rFID: gq-2x8 < lfq-1x16 (margin >= 0); ${SINGLE_SEED_CAVEAT}`,
   );
 });
 

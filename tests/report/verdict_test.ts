@@ -7,6 +7,7 @@ import {
   formatNumber,
   measure,
   type Measurement,
+  SINGLE_SEED_CAVEAT,
 } from "../../lib/report/verdict.ts";
 
 const single = (mean: number): Measurement => ({ mean, std: 0, n: 1 });
@@ -23,7 +24,7 @@ Deno.test("evaluateCriterion reproduces a strict order", () => {
   const m = new Map([["gq", single(1.0)], ["lfq", single(1.5)], ["bsq", single(4.0)]]);
   const result = evaluateCriterion(quantizerOrder, m);
   assertEquals(result.verdict, "reproduced");
-  assertEquals(result.criterion, "rFID: gq < lfq < bsq (margin >= 0.1)");
+  assertEquals(result.criterion, `rFID: gq < lfq < bsq (margin >= 0.1); ${SINGLE_SEED_CAVEAT}`);
   assertEquals(result.evidence, "gq 1, lfq 1.5, bsq 4");
 });
 
@@ -48,7 +49,10 @@ Deno.test("evaluateCriterion uses higher-is-better metrics", () => {
   const psnr: Criterion = { ...quantizerOrder, metric: "PSNR", better: "higher" };
   const m = new Map([["gq", single(25)], ["lfq", single(24)], ["bsq", single(20)]]);
   assertEquals(evaluateCriterion(psnr, m).verdict, "reproduced");
-  assertEquals(evaluateCriterion(psnr, m).criterion, "PSNR: gq > lfq > bsq (margin >= 0.1)");
+  assertEquals(
+    evaluateCriterion(psnr, m).criterion,
+    `PSNR: gq > lfq > bsq (margin >= 0.1); ${SINGLE_SEED_CAVEAT}`,
+  );
 });
 
 Deno.test("evaluateCriterion checks best among runs", () => {
@@ -123,4 +127,16 @@ Deno.test("formatNumber keeps four significant digits", () => {
   assertEquals(formatNumber(1234567), "1.235e+6");
   assertEquals(formatNumber(0.0001234), "1.234e-4");
   assertEquals(formatNumber(NaN), "NaN");
+});
+
+Deno.test("evaluateCriterion omits caveat with seeds", () => {
+  const m = new Map([
+    ["gq", measure([1.0, 1.1])],
+    ["lfq", measure([1.5, 1.6])],
+    ["bsq", measure([4.0, 4.1])],
+  ]);
+  assertEquals(
+    evaluateCriterion(quantizerOrder, m).criterion,
+    "rFID: gq < lfq < bsq (margin >= 0.1)",
+  );
 });
