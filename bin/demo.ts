@@ -2,36 +2,44 @@
  * Engine demo: trains a small convolutional autoencoder for a few steps on
  * seeded synthetic images and prints the loss and the speed.
  *
- * Usage: deno task demo [--backend wasm|cpu|webgpu|tensorflow] [--steps N]
+ * Usage: deno task demo [--backend wasm|cpu|webgpu|tensorflow] [--steps N]; see --help.
  */
-import { parseArgs } from "node:util";
 import { depthToSpace, initBackend, parseBackendName, Rng, tf } from "../lib/engine/mod.ts";
 import { log } from "../lib/io/log.ts";
+import { exitWithUsageError, parseCliArgs } from "./_cli.ts";
 
-/** Logs a usage error as one line and exits with status 2. */
-function exitWithUsageError(message: string): never {
-  log.error(`demo: ${message}`);
-  Deno.exit(2);
-}
+const HELP = `Usage: deno task demo [--backend NAME] [--steps N]
 
-let values: { backend?: string; steps?: string };
-try {
-  values = parseArgs({
-    args: Deno.args,
-    options: { backend: { type: "string" }, steps: { type: "string", default: "30" } },
-  }).values;
-} catch (err) {
-  exitWithUsageError((err as Error).message);
+Trains a 3-layer convolutional autoencoder on seeded synthetic 32x32 images and
+prints the L1 loss and the training speed.
+
+Options:
+  --backend NAME   wasm (default), cpu, webgpu or tensorflow; also WETOK_BACKEND
+  --steps N        training steps (default 30)
+  --help           print this text
+
+Exit status: 0 on success, 2 for invalid options.`;
+
+const { values } = parseCliArgs("demo", {
+  options: {
+    backend: { type: "string" },
+    steps: { type: "string", default: "30" },
+    help: { type: "boolean", default: false },
+  },
+});
+if (values.help) {
+  console.log(HELP);
+  Deno.exit(0);
 }
 let backendName;
 try {
   backendName = parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND"));
 } catch (err) {
-  exitWithUsageError((err as Error).message);
+  exitWithUsageError("demo", (err as Error).message);
 }
 const steps = Number(values.steps);
 if (!Number.isInteger(steps) || steps < 1) {
-  exitWithUsageError(`--steps must be a positive integer, got ${values.steps}`);
+  exitWithUsageError("demo", `--steps must be a positive integer, got "${values.steps}"`);
 }
 const backend = await initBackend(backendName);
 

@@ -7,7 +7,6 @@
  * Usage: deno task entropy-study [--quick] [--config FILE]... [--out DIR]
  *        [--summary FILE] [--backend NAME] [--formats png,svg]
  */
-import { parseArgs } from "node:util";
 import { join, relative, dirname } from "node:path";
 import { initBackend, parseBackendName } from "../lib/engine/mod.ts";
 import { parseSweepConfig, type SweepConfig } from "../lib/entropy/study_config.ts";
@@ -16,6 +15,7 @@ import { studySummaryMarkdown } from "../lib/entropy/study_summary.ts";
 import { atomicWrite, atomicWriteJson } from "../lib/io/atomic_write.ts";
 import { errorMessage, log } from "../lib/io/log.ts";
 import { type ImageFormat, writeFigures } from "../lib/report/figure.ts";
+import { exitWithUsageError, parseCliArgs, UsageError } from "./_cli.ts";
 
 const HELP = `Regenerate the figures of the entropy approximation-error study.
 
@@ -30,11 +30,13 @@ Options:
                      (default: $WETOK_BACKEND, else wasm)
   --formats LIST     image formats, comma-separated: png, svg (default: png); empty for none
   --help             show this text
+
+Exit status: 0 when every sweep ran and passed its checks, 1 when a sweep failed
+or a check failed, 2 for invalid options or an invalid config.
 `;
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const { values } = parseCliArgs("entropy-study", {
     options: {
       quick: { type: "boolean", default: false },
       config: { type: "string", multiple: true },
@@ -55,12 +57,12 @@ async function main(): Promise<number> {
     (quick ? join(out, "entropy-approximation.md") : "paper-tables/entropy-approximation.md");
   const formats = values.formats.split(",").map((f) => f.trim()).filter((f) => f !== "");
   for (const f of formats) {
-    if (f !== "png" && f !== "svg") throw new Error(`invalid --formats entry "${f}": expected png or svg`);
+    if (f !== "png" && f !== "svg") throw new UsageError(`invalid --formats entry "${f}": expected png or svg`);
   }
 
   const configPaths = values.config ?? (await defaultConfigs());
   if (configPaths.length === 0) {
-    throw new Error("no configs found: expected experiments/entropy-*.json, or pass --config FILE");
+    throw new UsageError("no configs found: expected experiments/entropy-*.json, or pass --config FILE");
   }
   const configs: SweepConfig[] = [];
   for (const path of configPaths) {
@@ -68,12 +70,21 @@ async function main(): Promise<number> {
     try {
       parsed = JSON.parse(await Deno.readTextFile(path));
     } catch (err) {
-      throw new Error(`failed to read config ${path}: ${errorMessage(err)}`, { cause: err });
+      throw new UsageError(`failed to read config ${path}: ${errorMessage(err)}`, { cause: err });
     }
-    configs.push(parseSweepConfig(parsed, path, quick));
+    try {
+      configs.push(parseSweepConfig(parsed, path, quick));
+    } catch (err) {
+      throw new UsageError(errorMessage(err), { cause: err });
+    }
   }
 
-  const backend = parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND"));
+  let backend;
+  try {
+    backend = parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND"));
+  } catch (err) {
+    throw new UsageError(errorMessage(err), { cause: err });
+  }
   await initBackend(backend, { announce: true });
 
   const started = performance.now();
@@ -139,6 +150,7 @@ if (import.meta.main) {
   try {
     Deno.exit(await main());
   } catch (err) {
+    if (err instanceof UsageError) exitWithUsageError("entropy-study", err.message);
     log.error("entropy study failed", err);
     Deno.exit(1);
   }

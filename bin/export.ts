@@ -5,12 +5,12 @@
  *
  * Usage: deno task export --checkpoint PATH --out DIR [--weights ema|raw]; see --help.
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
 import { initBackend } from "../lib/engine/mod.ts";
 import { codeVersion } from "../lib/experiment/provenance.ts";
 import { errorMessage, log } from "../lib/io/log.ts";
 import { exportBundle, loadTokenizerFromCheckpoint } from "../lib/tokenizer/mod.ts";
+import { exitWithUsageError, parseCliArgs } from "./_cli.ts";
 
 const HELP = `Usage: deno task export --checkpoint PATH --out DIR [--weights ema|raw]
 
@@ -23,10 +23,13 @@ Options:
   --checkpoint PATH   run folder of "deno task train" (its newest ckpt-*.wtk) or one .wtk file
   --out DIR           bundle folder, created when missing; existing bundle files are replaced
   --weights ema|raw   EMA weights (default, as used for evaluation) or the trained values
-  --help              print this text`;
+  --help              print this text
 
-const { values } = parseArgs({
-  args: Deno.args,
+Exit status: 0 when the bundle was written, 2 for invalid options or a checkpoint
+that cannot be loaded, 1 for any other failure, such as a bundle file that
+cannot be written.`;
+
+const { values } = parseCliArgs("export", {
   options: {
     checkpoint: { type: "string" },
     out: { type: "string" },
@@ -40,13 +43,11 @@ if (values.help) {
 }
 for (const flag of ["checkpoint", "out"] as const) {
   if (values[flag] === undefined) {
-    console.error(`missing --${flag}\n\n${HELP}`);
-    Deno.exit(2);
+    exitWithUsageError("export", `missing --${flag}`);
   }
 }
 if (values.weights !== "ema" && values.weights !== "raw") {
-  console.error(`invalid --weights "${values.weights}": use ema or raw`);
-  Deno.exit(2);
+  exitWithUsageError("export", `invalid --weights "${values.weights}": use ema or raw`);
 }
 
 // Export only copies weights, so the pure-JavaScript backend is enough.

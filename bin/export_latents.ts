@@ -9,10 +9,15 @@
  *
  * Usage: deno task export-latents --checkpoint PATH --out FILE [options]; see --help.
  */
-import { parseArgs } from "node:util";
 import { fileURLToPath } from "node:url";
 import { initBackend, parseBackendName, Rng, tf } from "../lib/engine/mod.ts";
-import { CORPUS_SETS, type CorpusSet, loadCorpus, loadEvalBatch } from "../lib/data/mod.ts";
+import {
+  CORPUS_SETS,
+  type CorpusSet,
+  loadCorpus,
+  loadEvalBatch,
+  withCorpusRebuildHint,
+} from "../lib/data/mod.ts";
 import { atomicWrite, atomicWriteJson } from "../lib/io/atomic_write.ts";
 import { errorMessage, log } from "../lib/io/log.ts";
 import { Progress } from "../lib/io/progress.ts";
@@ -30,6 +35,7 @@ import {
   resolveCheckpointFile,
 } from "../lib/train/checkpoint.ts";
 import { parseTrainConfig, type TrainConfig } from "../lib/train/config.ts";
+import { exitWithUsageError, parseCliArgs, UsageError } from "./_cli.ts";
 
 const HELP = `Usage: deno task export-latents --checkpoint PATH --out FILE [options]
 
@@ -50,7 +56,11 @@ Options:
   --batch N           images per encoder call (default 8)
   --cache DIR         corpus cache of "deno task corpus" (default: WETOK_CACHE, else .cache/wetok)
   --backend NAME      wasm (default), cpu, webgpu or tensorflow; also WETOK_BACKEND
-  --help              print this text`;
+  --help              print this text
+
+Exit status: 0 when FILE and FILE.json were written, 2 for invalid options or a
+checkpoint that cannot be loaded, 1 for any other failure, such as a corpus that
+was not built.`;
 
 /** Contents of the JSON sidecar next to a latent file. */
 interface LatentSidecar {
@@ -76,7 +86,7 @@ interface LatentSidecar {
 function positiveInteger(name: string, text: string): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < 1) {
-    throw new RangeError(`invalid --${name} "${text}": expected a positive integer`);
+    throw new UsageError(`invalid --${name} "${text}": expected a positive integer`);
   }
   return value;
 }
@@ -213,8 +223,7 @@ function littleEndianBytes(values: Float32Array): Uint8Array {
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
-    args: Deno.args,
+  const { values } = parseCliArgs("export-latents", {
     options: {
       checkpoint: { type: "string" },
       out: { type: "string" },
@@ -234,32 +243,43 @@ async function main(): Promise<number> {
     return 0;
   }
   if (values.checkpoint === undefined || values.out === undefined) {
-    console.error(`missing --checkpoint or --out; run with --help for usage`);
-    return 2;
+    throw new UsageError("missing --checkpoint or --out");
   }
   const weights = values.weights;
   if (weights !== "ema" && weights !== "raw") {
-    throw new RangeError(`invalid --weights "${weights}": use ema or raw`);
+    throw new UsageError(`invalid --weights "${weights}": use ema or raw`);
   }
   const maxRows = values["max-rows"] === undefined
     ? null
     : positiveInteger("max-rows", values["max-rows"]);
   const seed = Number(values.seed);
   if (!Number.isInteger(seed) || seed < 0) {
-    throw new RangeError(`invalid --seed "${values.seed}": expected an integer of at least 0`);
+    throw new UsageError(`invalid --seed "${values.seed}": expected an integer of at least 0`);
   }
   const batchSize = positiveInteger("batch", values.batch);
   const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ??
     fileURLToPath(new URL("../.cache/wetok", import.meta.url));
 
-  await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")), {
-    announce: true,
-  });
-  const { encoder, file, step, config } = await loadEncoder(values.checkpoint, weights);
+  let backendName;
+  try {
+    backendName = parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND"));
+  } catch (err) {
+    throw new UsageError(errorMessage(err));
+  }
+  await initBackend(backendName, { announce: true });
+  let loaded: LoadedEncoder;
+  try {
+    loaded = await loadEncoder(values.checkpoint, weights);
+  } catch (err) {
+    // A checkpoint that cannot be loaded is invalid input, but --help does not help with it.
+    console.error(`export-latents: ${errorMessage(err)}`);
+    return 2;
+  }
+  const { encoder, file, step, config } = loaded;
   try {
     const set = (values.set ?? config.data) as CorpusSet;
     if (!CORPUS_SETS.includes(set)) {
-      throw new RangeError(
+      throw new UsageError(
         `invalid corpus set "${set}": expected one of ${CORPUS_SETS.join(", ")}` +
           (values.set === undefined
             ? ` (the checkpoint trained on "${config.data}"); pass --set`
@@ -269,7 +289,7 @@ async function main(): Promise<number> {
     const size = values.size === undefined ? config.cropSize : positiveInteger("size", values.size);
     const f = downsamplingFactor(encoder.config);
     if (size % f !== 0) {
-      throw new RangeError(
+      throw new UsageError(
         `invalid eval size ${size}: expected a multiple of the downsampling factor ${f}`,
       );
     }
@@ -287,7 +307,12 @@ async function main(): Promise<number> {
       `export-latents: started, ${photos.length} photos of set "${set}" at ${size} x ${size}, ` +
         `${totalRows} rows of d = ${d}, checkpoint ${file} (step ${step}, ${weights})`,
     );
-    const all = await encodePhotos(encoder, photos.map((p) => p.file), size, batchSize);
+    let all: Float32Array;
+    try {
+      all = await encodePhotos(encoder, photos.map((p) => p.file), size, batchSize);
+    } catch (err) {
+      throw withCorpusRebuildHint(err, set);
+    }
     const output = maxRows !== null && maxRows < totalRows
       ? subsampleRows(all, d, maxRows, new Rng(seed))
       : all;
@@ -323,6 +348,7 @@ if (import.meta.main) {
   try {
     Deno.exit(await main());
   } catch (err) {
+    if (err instanceof UsageError) exitWithUsageError("export-latents", err.message);
     log.error("export-latents failed", err);
     Deno.exit(1);
   }

@@ -5,7 +5,6 @@
  *
  * Usage: deno task tokenize --checkpoint DIR|--bundle DIR IMAGE... [options]; see --help.
  */
-import { parseArgs } from "node:util";
 import { basename, extname, join } from "node:path";
 import { initBackend, parseBackendName, Rng } from "../lib/engine/mod.ts";
 import {
@@ -26,6 +25,7 @@ import {
   type TokenizerNoise,
   writeTokenFile,
 } from "../lib/tokenizer/mod.ts";
+import { exitWithUsageError, parseCliArgs } from "./_cli.ts";
 
 const DEFAULT_SIZE = 256;
 
@@ -58,8 +58,7 @@ Exit status: 0 when every image was tokenized, 1 when some were skipped (listed
 at the end and in summary.json), 2 for invalid options or a tokenizer that
 cannot be loaded.`;
 
-const { values, positionals } = parseArgs({
-  args: Deno.args,
+const { values, positionals } = parseCliArgs("tokenize", {
   allowPositionals: true,
   options: {
     checkpoint: { type: "string" },
@@ -81,8 +80,7 @@ if (values.help) {
 }
 
 function usageError(message: string): never {
-  console.error(`${message}\n\nRun "deno task tokenize --help" for the options.`);
-  Deno.exit(2);
+  exitWithUsageError("tokenize", message);
 }
 
 if ((values.checkpoint === undefined) === (values.bundle === undefined)) {
@@ -112,7 +110,13 @@ const size = values["original-resolution"]
 const seed = values.seed === undefined ? null : integer(values.seed, "--seed");
 const conversion = values.uint8 as Uint8Conversion;
 
-await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")));
+let backendName;
+try {
+  backendName = parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND"));
+} catch (err) {
+  usageError(errorMessage(err));
+}
+await initBackend(backendName);
 const { tokenizer, source } = await openTokenizer();
 const f = tokenizer.downsamplingFactor;
 if (size !== null && size % f !== 0) {

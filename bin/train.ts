@@ -5,10 +5,10 @@
  *
  * Usage: deno task train --config NAME|FILE [options]; see --help.
  */
-import { parseArgs } from "node:util";
 import { join } from "node:path";
-import { initBackend, parseBackendName } from "../lib/engine/mod.ts";
-import { log } from "../lib/io/log.ts";
+import { type BackendName, initBackend, parseBackendName } from "../lib/engine/mod.ts";
+import { CORPUS_SETS, type CorpusSet, withCorpusRebuildHint } from "../lib/data/mod.ts";
+import { errorMessage, log } from "../lib/io/log.ts";
 import {
   buildWetokComponents,
   ImageCropData,
@@ -21,6 +21,7 @@ import {
   type TrainConfig,
   Trainer,
 } from "../lib/train/mod.ts";
+import { exitWithUsageError, parseCliArgs } from "./_cli.ts";
 
 const HELP = `Usage: deno task train --config NAME|FILE [options]
 
@@ -37,10 +38,13 @@ Options:
                       least PX pixels before cropping (default 4 x the crop size)
   --until STEP        stop after this many updates in total (default: the end of stage 2)
   --backend NAME      wasm (default), cpu, webgpu or tensorflow; also WETOK_BACKEND
-  --help              print this text`;
+  --help              print this text
 
-const { values } = parseArgs({
-  args: Deno.args,
+Exit status: 0 when training finished or stopped at --until, 1 when a step of
+training failed, 2 for invalid options, an invalid config or --set, or training
+data that cannot be found.`;
+
+const { values } = parseCliArgs("train", {
   options: {
     config: { type: "string" },
     set: { type: "string" },
@@ -57,41 +61,95 @@ if (values.help) {
   Deno.exit(0);
 }
 if (values.config === undefined) {
-  console.error(`missing --config\n\n${HELP}`);
-  Deno.exit(2);
+  exitWithUsageError("train", "missing --config: give a config name or a JSON file");
 }
 
+let inputs: TrainInputs;
 try {
-  await main(values.config);
+  inputs = await resolveInputs(values.config);
 } catch (err) {
-  // The messages name the invalid value or the failed step and the fix, so no stack trace is printed.
+  exitWithUsageError("train", errorMessage(err));
+}
+try {
+  await train(inputs);
+} catch (err) {
+  // The messages name the failed step and the fix, so no stack trace is printed.
   log.error("train failed", err);
   Deno.exit(1);
 }
 
-async function main(configArg: string): Promise<void> {
+/** Everything a run needs that comes from the command line, checked before any training. */
+interface TrainInputs {
+  config: TrainConfig;
+  runDir: string;
+  until: number | undefined;
+  shortSide: number;
+  backend: BackendName;
+  paths: string[];
+}
+
+/**
+ * Reads the config, the flag values and the list of training images.
+ *
+ * @throws Error naming the invalid value and the fix.
+ */
+async function resolveInputs(configArg: string): Promise<TrainInputs> {
   let config: TrainConfig = configArg in TRAIN_CONFIGS
     ? namedTrainConfig(configArg)
     : parseTrainConfig(await readJson(configArg, "--config"));
   if (values.set !== undefined) config = mergeTrainConfig(config, parseJson(values.set, "--set"));
-  const runDir = values["run-dir"] ?? join("runs", config.name);
   const until = values.until === undefined ? undefined : positiveInteger(values.until, "--until");
   const shortSide = values["short-side"] === undefined
     ? 4 * config.cropSize
     : positiveInteger(values["short-side"], "--short-side");
-
-  await initBackend(parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND")));
+  const backend = parseBackendName(values.backend ?? Deno.env.get("WETOK_BACKEND"));
   const cacheDir = values.cache ?? Deno.env.get("WETOK_CACHE") ?? ".cache/wetok";
-  const paths = await imagePaths(config.data, "train", cacheDir);
+  let paths: string[];
+  try {
+    paths = await imagePaths(config.data, "train", cacheDir);
+  } catch (err) {
+    throw new Error(
+      `training data "${config.data}" of config ${config.name} cannot be listed: ${
+        errorMessage(err)
+      }; build the corpus with "deno task corpus" or set "data" to an image folder`,
+    );
+  }
+  return {
+    config,
+    runDir: values["run-dir"] ?? join("runs", config.name),
+    until,
+    shortSide,
+    backend,
+    paths,
+  };
+}
+
+async function train(inputs: TrainInputs): Promise<void> {
+  const { config, runDir, until, shortSide, paths } = inputs;
+  await initBackend(inputs.backend);
   log.info(
     `train ${config.name}: ${paths.length} training images from ${config.data}, short side >= ${shortSide} px`,
   );
-  const data = await ImageCropData.fromFiles(paths, shortSide);
+  const data = await readTrainingImages(paths, shortSide, config.data);
   const streams = runStreams(config.seed);
   const components = buildWetokComponents(config, streams, data);
   const trainer = await Trainer.create(config, components, { runDir });
   const summary = await trainer.run(until);
   console.log(JSON.stringify({ runDir, ...summary }));
+}
+
+/** Reads the training photos, adding the corpus fix when a photo listed in the corpus index is missing. */
+async function readTrainingImages(
+  paths: string[],
+  shortSide: number,
+  data: string,
+): Promise<ImageCropData> {
+  try {
+    return await ImageCropData.fromFiles(paths, shortSide);
+  } catch (err) {
+    const isCorpusSet = (CORPUS_SETS as readonly string[]).includes(data);
+    throw isCorpusSet ? withCorpusRebuildHint(err, data as CorpusSet) : err;
+  }
 }
 
 async function readJson(path: string, flag: string): Promise<unknown> {

@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { atomicWriteJson } from "../io/atomic_write.ts";
 import { errorMessage, log } from "../io/log.ts";
 import { Progress } from "../io/progress.ts";
-import { decodeImage } from "./image_io.ts";
+import { decodeImage, ImageDecodeError } from "./image_io.ts";
 import {
   type CorpusManifest,
   type CorpusSet,
@@ -150,6 +150,20 @@ export async function loadCorpus(cacheDir: string, set: CorpusSet): Promise<Corp
     );
   }
   return index;
+}
+
+/**
+ * Adds the corpus fix to an error raised while reading a photo listed in the
+ * index of `set`: when the file is missing, the returned error asks to rebuild
+ * the corpus and keeps `err` as its cause. Returns any other error unchanged.
+ */
+export function withCorpusRebuildHint(err: unknown, set: CorpusSet): unknown {
+  if (!(err instanceof ImageDecodeError && err.cause instanceof Deno.errors.NotFound)) return err;
+  return new ImageDecodeError(
+    err.file,
+    `file not found; rebuild the corpus with "deno task corpus --set ${set}"`,
+    { cause: err.cause },
+  );
 }
 
 /** Returns the path of the index of `set` under `cacheDir`. */

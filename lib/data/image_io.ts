@@ -166,7 +166,7 @@ async function readSource(
     bytes = await Deno.readFile(source);
   } catch (err) {
     const reason = err instanceof Deno.errors.NotFound
-      ? "file not found; check the path or rebuild the corpus"
+      ? "file not found; check the path"
       : `file cannot be read (${(err as Error).message})`;
     throw new ImageDecodeError(source, reason, { cause: err });
   }

@@ -1,4 +1,10 @@
-import { assert, assertEquals, assertRejects, assertStringIncludes } from "@std/assert";
+import {
+  assert,
+  assertEquals,
+  assertInstanceOf,
+  assertRejects,
+  assertStringIncludes,
+} from "@std/assert";
 import { decodeBase64 } from "../../lib/data/_base64.ts";
 import {
   decodeImage,
@@ -7,6 +13,7 @@ import {
   ImageDecodeError,
   writePng,
 } from "../../lib/data/image_io.ts";
+import { withCorpusRebuildHint } from "../../lib/data/corpus_builder.ts";
 
 // Files and PIL's decoding of each come from tests/fixtures/data_make_odd_images.py.
 const DIR = new URL("../fixtures/data_odd_images/", import.meta.url).pathname;
@@ -191,6 +198,31 @@ Deno.test("decodeImage names a corrupt file", async () => {
 
 Deno.test("decodeImage names a missing file", async () => {
   await expectDecodeError(DIR + "no_such_file.png", "not found");
+});
+
+Deno.test("decodeImage missing file omits corpus", async () => {
+  const err = await expectDecodeError(DIR + "no_such_file.png", "check the path");
+  assert(!err.message.includes("corpus"), `a user's file gets corpus advice: ${err.message}`);
+});
+
+Deno.test("withCorpusRebuildHint names the corpus command", async () => {
+  const missing = DIR + "no_such_file.png";
+  const err = await assertRejects(() => decodeImage(missing), ImageDecodeError);
+  const result = withCorpusRebuildHint(err, "full");
+  assertInstanceOf(result, ImageDecodeError);
+  const hinted = result as ImageDecodeError;
+  assertEquals(hinted.file, missing);
+  assertStringIncludes(hinted.message, `cannot decode image ${missing}: file not found`);
+  assertStringIncludes(hinted.message, '"deno task corpus --set full"');
+  assertEquals(hinted.cause, err.cause);
+});
+
+Deno.test("withCorpusRebuildHint keeps other errors", async () => {
+  const garbage = new Uint8Array(512).map((_, i) => (i * 37) & 255);
+  const corrupt = await expectDecodeError(garbage, "garbage.bin", "garbage.bin");
+  assertEquals(withCorpusRebuildHint(corrupt, "ci"), corrupt);
+  const other = new Error("disk full");
+  assertEquals(withCorpusRebuildHint(other, "ci"), other);
 });
 
 Deno.test("decodeImage rejects too many pixels", async () => {

@@ -59,6 +59,6 @@ Deno.test("entropy_study rejects an unknown image format", async () => {
     cwd: ROOT,
     env: { NO_COLOR: "1" },
   }).output();
-  assertEquals(result.code, 1);
+  assertEquals(result.code, 2);
   assertStringIncludes(new TextDecoder().decode(result.stderr), 'invalid --formats entry "gif": expected png or svg');
 });
