@@ -1,10 +1,10 @@
 /**
- * Command-line handling shared by the entry points under bin/: option parsing
- * and the one-line report of invalid input, which always exits with status 2.
+ * Command-line handling shared by the entry points under bin/: option parsing,
+ * and a one-line report of invalid input that exits with status 2.
  */
 import { parseArgs, type ParseArgsConfig } from "node:util";
 
-/** Exit status of every entry point for invalid input: flags, flag values, configs, set names. */
+/** Exit status for invalid input: unknown flags, bad flag values, invalid configs or set names. */
 export const INVALID_INPUT_EXIT_CODE = 2;
 
 /**
@@ -54,7 +54,7 @@ function isParseArgsInputError(err: unknown): err is Error {
   return err instanceof Error && typeof code === "string" && code.startsWith("ERR_PARSE_ARGS_");
 }
 
-/** Joins a multi-line message (node's ambiguous-value message has three lines) and drops a final period. */
+/** Joins a multi-line message (the ambiguous-value message of node:util in Deno 2.9.6 has three lines) and drops a final period. */
 function oneLine(message: string): string {
   return message.trim().replace(/\s*\n\s*/g, " ").replace(/\.$/, "");
 }

@@ -271,7 +271,7 @@ async function main(): Promise<number> {
   try {
     loaded = await loadEncoder(values.checkpoint, weights);
   } catch (err) {
-    // A checkpoint that cannot be loaded is invalid input, but --help does not help with it.
+    // A checkpoint that cannot be loaded is invalid input, but --help shows no fix for it.
     console.error(`export-latents: ${errorMessage(err)}`);
     return 2;
   }

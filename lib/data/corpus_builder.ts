@@ -154,8 +154,9 @@ export async function loadCorpus(cacheDir: string, set: CorpusSet): Promise<Corp
 
 /**
  * Adds the corpus fix to an error raised while reading a photo listed in the
- * index of `set`: when the file is missing, the returned error asks to rebuild
- * the corpus and keeps `err` as its cause. Returns any other error unchanged.
+ * index of `set`. When the file is missing, the returned error names the
+ * command that rebuilds the corpus and keeps the NotFound error as its cause.
+ * Returns any other error unchanged.
  */
 export function withCorpusRebuildHint(err: unknown, set: CorpusSet): unknown {
   if (!(err instanceof ImageDecodeError && err.cause instanceof Deno.errors.NotFound)) return err;

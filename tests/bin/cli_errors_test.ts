@@ -6,9 +6,7 @@
 import { assert, assertEquals, assertStringIncludes } from "@std/assert";
 import { join } from "node:path";
 import { namedTrainConfig, TRAIN_CONFIGS } from "../../lib/train/mod.ts";
-
-const DENO = Deno.execPath();
-const ROOT = new URL("../..", import.meta.url).pathname;
+import { runCli as runCliWithEnv } from "./_run_cli.ts";
 
 /** Entry points and the command name each prints before its messages. */
 const ENTRY_POINTS: [script: string, command: string][] = [
@@ -23,21 +21,9 @@ const ENTRY_POINTS: [script: string, command: string][] = [
 
 const work = await Deno.makeTempDir({ prefix: "cli_errors_" });
 
-async function runCli(script: string, args: string[]) {
-  const output = await new Deno.Command(DENO, {
-    args: ["run", "-A", join(ROOT, "bin", script), ...args],
-    cwd: ROOT,
-    // An empty cache folder keeps a corpus command that got past its checks from downloading.
-    env: { NO_COLOR: "1", WETOK_CACHE: join(work, "cache") },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
+/** Runs an entry point with an empty corpus cache, so no case depends on this machine's corpus. */
+function runCli(script: string, args: string[]) {
+  return runCliWithEnv(script, args, { WETOK_CACHE: join(work, "cache") });
 }
 
 /** Checks the report of invalid input: status 2 and one stderr line without a stack trace. */
@@ -148,4 +134,8 @@ Deno.test("export-latents rejects a negative seed value", async () => {
     'export-latents: invalid --seed "-1": expected an integer of at least 0; ' +
       "run with --help for the options",
   );
+});
+
+Deno.test("cli errors test cleanup", async () => {
+  await Deno.remove(work, { recursive: true });
 });

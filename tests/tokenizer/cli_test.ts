@@ -5,27 +5,9 @@ import { decodeImage, writePng } from "../../lib/data/mod.ts";
 import { psnr, toUint8 } from "../../lib/metrics/mod.ts";
 import { loadBundle, loadTokenizerFromCheckpoint, readTokenFile } from "../../lib/tokenizer/mod.ts";
 import { sinusoidImages, trainTinyRun } from "./_trained_run.ts";
+import { runCli } from "../bin/_run_cli.ts";
 
 await initBackend("wasm", { announce: false });
-
-const DENO = Deno.execPath();
-const ROOT = new URL("../..", import.meta.url).pathname;
-
-async function runCli(script: string, args: string[]) {
-  const output = await new Deno.Command(DENO, {
-    args: ["run", "-A", join(ROOT, "bin", script), ...args],
-    cwd: ROOT,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const decoder = new TextDecoder();
-  return {
-    code: output.code,
-    stdout: decoder.decode(output.stdout),
-    stderr: decoder.decode(output.stderr),
-  };
-}
 
 async function writeSinusoidPng(
   path: string,
@@ -133,6 +115,24 @@ Deno.test("tokenize CLI original resolution keeps size", async () => {
     padding: { top: 1, left: 1, bottom: 2, right: 2 },
   });
   assertEquals(header.decoding, { noise: "normal", seed: 3 });
+});
+
+Deno.test("tokenize CLI missing image omits corpus", async () => {
+  const missing = join(work, "no-such-image.png");
+  const result = await runCli("tokenize.ts", [
+    "--bundle",
+    bundle,
+    "--size",
+    "32",
+    "--out",
+    join(work, "missing"),
+    "--backend",
+    "wasm",
+    missing,
+  ]);
+  assertEquals(result.code, 1, "a skipped image gives exit status 1");
+  assertStringIncludes(result.stderr, `${missing}: cannot decode image ${missing}: file not found`);
+  assert(!result.stderr.includes("corpus"), `a user's image gets corpus advice:\n${result.stderr}`);
 });
 
 Deno.test("tokenize CLI rejects missing checkpoint", async () => {
