@@ -9,7 +9,6 @@
  *
  * Run `deno task reproduce --help` for every option.
  */
-import { parseArgs } from "node:util";
 import { join, resolve } from "node:path";
 import { type BackendName, initBackend, parseBackendName } from "../lib/engine/mod.ts";
 import {
@@ -46,6 +45,7 @@ import {
   reportMarkdown,
   writeFigures,
 } from "../lib/report/mod.ts";
+import { parseCliArgs } from "./_cli.ts";
 
 const HELP = `Usage: deno task reproduce [NAME...] [options]
 
@@ -84,8 +84,7 @@ Options:
 `;
 
 const root = resolve(new URL("..", import.meta.url).pathname);
-const { values: flags, positionals: names } = parseArgs({
-  args: Deno.args,
+const { values: flags, positionals: names } = parseCliArgs("reproduce", {
   allowPositionals: true,
   options: {
     scale: { type: "string", default: "smoke" },
