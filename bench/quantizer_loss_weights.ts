@@ -32,8 +32,8 @@ import { initBackend, tf } from "../lib/engine/mod.ts";
 import { imagesToTensor } from "../lib/data/batch.ts";
 import { evalTransform } from "../lib/data/eval_protocol.ts";
 import { decodeImage } from "../lib/data/image_io.ts";
-import { meanPsnr } from "../lib/metrics/psnr.ts";
-import { toUint8 } from "../lib/metrics/uint8.ts";
+import { splitIntoTiles } from "../lib/data/tiles.ts";
+import { meanTensorPsnr } from "../lib/metrics/tensor_psnr.ts";
 import { customNetworkName } from "../lib/nn/mod.ts";
 import {
   buildWetokComponents,
@@ -105,39 +105,17 @@ function caseConfig(caseName: CaseName, weights: WeightsName, steps: number): Tr
   return namedTrainConfig("small", overrides);
 }
 
-/** Splits `[N, k*s, k*s, 3]` images into `[N*k*k, s, s, 3]` tiles, row by row. */
-function toTiles(images: tf.Tensor4D, size: number): tf.Tensor4D {
-  const [n, height, width] = images.shape;
-  const rows = height / size;
-  const columns = width / size;
-  return tf.tidy(() => {
-    const grid = tf.reshape(images, [n, rows, size, columns, size, 3]);
-    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [
-      n * rows * columns,
-      size,
-      size,
-      3,
-    ]) as tf.Tensor4D;
-  });
-}
-
 /** Mean 8-bit PSNR of deterministic reconstructions, as in the real-training test. */
 async function heldOutPsnr(tokenizer: WetokTokenizer, images: tf.Tensor4D): Promise<number> {
   const output = tf.tidy(() => {
     const codes = tokenizer.quantize(tokenizer.encode(images)).codes;
     return tf.clipByValue(tokenizer.decode(codes, null), -1, 1);
   });
-  const original = await images.data();
-  const decoded = await output.data();
-  output.dispose();
-  const size = original.length / images.shape[0];
-  const a: Uint8Array[] = [];
-  const b: Uint8Array[] = [];
-  for (let i = 0; i < images.shape[0]; i++) {
-    a.push(toUint8(original.subarray(i * size, (i + 1) * size), "truncate"));
-    b.push(toUint8(decoded.subarray(i * size, (i + 1) * size), "truncate"));
+  try {
+    return await meanTensorPsnr(images, output);
+  } finally {
+    output.dispose();
   }
-  return meanPsnr(a, b);
 }
 
 async function evalSets(cache: string, cropSize: number): Promise<Record<string, tf.Tensor4D>> {
@@ -145,7 +123,7 @@ async function evalSets(cache: string, cropSize: number): Promise<Record<string,
     await imagePaths("ci", "test", cache),
     4 * cropSize,
   );
-  const ciTiles = toTiles(ciTest.centerCrops(4 * cropSize), cropSize);
+  const ciTiles = splitIntoTiles(ciTest.centerCrops(4 * cropSize), cropSize);
   const fullPaths = (await imagePaths("full", "test", cache)).slice(0, HARNESS_EVAL_IMAGES);
   const fullImages = [];
   for (const path of fullPaths) {

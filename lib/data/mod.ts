@@ -6,6 +6,7 @@ export * from "./corpus_builder.ts";
 export * from "./image_io.ts";
 export * from "./batch.ts";
 export * from "./crops.ts";
+export * from "./tiles.ts";
 export * from "./eval_protocol.ts";
 export * from "./idx.ts";
 export * from "./grey_datasets.ts";

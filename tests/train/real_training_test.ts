@@ -9,8 +9,8 @@ import { assertEquals, assertGreater } from "@std/assert";
 import { initBackend, tf } from "../../lib/engine/mod.ts";
 import { buildCorpus, loadCorpus } from "../../lib/data/corpus_builder.ts";
 import { loadManifest } from "../../lib/data/manifest.ts";
-import { meanPsnr } from "../../lib/metrics/psnr.ts";
-import { toUint8 } from "../../lib/metrics/uint8.ts";
+import { splitIntoTiles } from "../../lib/data/tiles.ts";
+import { meanTensorPsnr } from "../../lib/metrics/tensor_psnr.ts";
 import {
   buildWetokComponents,
   ImageCropData,
@@ -31,39 +31,17 @@ const PSNR_GAIN_DB = 4;
 
 await initBackend("wasm", { announce: false });
 
-/** Splits `[N, k*s, k*s, 3]` images into `[N*k*k, s, s, 3]` tiles, row by row. */
-function toTiles(images: tf.Tensor4D, size: number): tf.Tensor4D {
-  const [n, height, width] = images.shape;
-  const rows = height / size;
-  const columns = width / size;
-  return tf.tidy(() => {
-    const grid = tf.reshape(images, [n, rows, size, columns, size, 3]);
-    return tf.reshape(tf.transpose(grid, [0, 1, 3, 2, 4, 5]), [
-      n * rows * columns,
-      size,
-      size,
-      3,
-    ]) as tf.Tensor4D;
-  });
-}
-
 /** Mean PSNR (8-bit, truncated as in the official evaluation) of deterministic reconstructions. */
 async function heldOutPsnr(tokenizer: WetokTokenizer, images: tf.Tensor4D): Promise<number> {
   const output = tf.tidy(() => {
     const codes = tokenizer.quantize(tokenizer.encode(images)).codes;
     return tf.clipByValue(tokenizer.decode(codes, null), -1, 1);
   });
-  const original = await images.data();
-  const decoded = await output.data();
-  output.dispose();
-  const size = original.length / images.shape[0];
-  const a: Uint8Array[] = [];
-  const b: Uint8Array[] = [];
-  for (let i = 0; i < images.shape[0]; i++) {
-    a.push(toUint8(original.subarray(i * size, (i + 1) * size), "truncate"));
-    b.push(toUint8(decoded.subarray(i * size, (i + 1) * size), "truncate"));
+  try {
+    return await meanTensorPsnr(images, output);
+  } finally {
+    output.dispose();
   }
-  return meanPsnr(a, b);
 }
 
 Deno.test("Trainer learns CR24-small on photos", async () => {
@@ -94,7 +72,7 @@ Deno.test("Trainer learns CR24-small on photos", async () => {
     4 * config.cropSize,
   );
   // Evaluation at the training crop size: the 128x128 centre of each held-out photo as 16 tiles.
-  const heldOut = toTiles(test.centerCrops(4 * config.cropSize), config.cropSize);
+  const heldOut = splitIntoTiles(test.centerCrops(4 * config.cropSize), config.cropSize);
   const components = buildWetokComponents(config, runStreams(config.seed), train);
   const runDir = await Deno.makeTempDir({ prefix: "train_real_" });
   const trainer = await Trainer.create(config, components, { runDir });
