@@ -18,8 +18,24 @@ export const ENTROPY_METHODS = ["exact", "group-sum", "group-pooled", "bitwise"]
 /** A codebook-entropy estimator. */
 export type EntropyMethod = typeof ENTROPY_METHODS[number];
 
-/** Evaluation metrics a `train` run can report. */
-export const EVAL_METRICS = ["psnr", "ssim", "lpips", "rfid", "usage"] as const;
+/**
+ * Evaluation metrics a `train` run can report. `fd-nsfwjs` and
+ * `perceptual-nsfwjs` use the InceptionV3 trunk of the nsfwjs npm package
+ * (Frechet distance on mixed5 features, and the unweighted LPIPS formula on its
+ * layers); they need crops of at least {@link MIN_INCEPTION_CROP} pixels.
+ */
+export const EVAL_METRICS = [
+  "psnr",
+  "ssim",
+  "lpips",
+  "rfid",
+  "usage",
+  "fd-nsfwjs",
+  "perceptual-nsfwjs",
+] as const;
+
+/** Smallest crop side (pixels) of the nsfwjs InceptionV3 metrics: its layers need 75. */
+export const MIN_INCEPTION_CROP = 75;
 /** An evaluation metric. */
 export type EvalMetric = typeof EVAL_METRICS[number];
 
@@ -210,6 +226,15 @@ function validateTrainRun(
   ]);
   const metrics = check.array(evaluation.metrics, `${evalField}.metrics`)
     .map((m, i) => check.oneOf(m, `${evalField}.metrics[${i}]`, EVAL_METRICS));
+  const inceptionMetrics = metrics.filter((m) => m.endsWith("-nsfwjs"));
+  if (inceptionMetrics.length > 0 && cropSize < MIN_INCEPTION_CROP) {
+    check.fail(
+      `${evalField}.metrics`,
+      `invalid metric ${inceptionMetrics[0]} at ${dataField}.cropSize ${cropSize}: ` +
+        `InceptionV3 needs crops of at least ${MIN_INCEPTION_CROP} pixels; ` +
+        `raise cropSize or drop the metric`,
+    );
+  }
   if (evaluation.decodeTiming !== undefined && typeof evaluation.decodeTiming !== "boolean") {
     check.fail(`${evalField}.decodeTiming`, `expected true or false`);
   }

@@ -334,6 +334,8 @@ const DEFAULT_METRIC_LABELS: Record<string, string> = {
   finalPsnr: "PSNR after the last round (dB)",
   drift: "|PSNR change| over the last round (dB)",
   codebookEntropyNats: "codebook entropy (nats)",
+  fdNsfwjs: "FD-InceptionV3-mixed5 (nsfwjs)",
+  perceptualNsfwjs: "InceptionV3 perceptual distance (nsfwjs, unweighted LPIPS formula)",
   medianMs: "median time (ms)",
   outOfMemory: "out of memory (1 = yes)",
 };

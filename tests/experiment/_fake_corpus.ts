@@ -3,14 +3,15 @@ import { join } from "node:path";
 import { Rng } from "../../lib/engine/mod.ts";
 import { writePng } from "../../lib/data/image_io.ts";
 
-/** Writes a corpus cache with smooth synthetic photos: 3 for training, 2 held out. */
-export async function fakeCorpus(): Promise<string> {
+/**
+ * Writes a corpus cache with smooth synthetic photos: 3 for training, 2 held out,
+ * each `width` x `height` pixels (default 40 x 36).
+ */
+export async function fakeCorpus(width = 40, height = 36): Promise<string> {
   const dir = await Deno.makeTempDir();
   const rng = new Rng(9);
   const photos = [];
   for (let i = 0; i < 5; i++) {
-    const width = 40;
-    const height = 36;
     const data = new Uint8Array(width * height * 3);
     const phase = rng.uniform() * 6;
     for (let p = 0; p < width * height; p++) {

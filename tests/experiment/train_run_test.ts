@@ -224,6 +224,29 @@ Deno.test("trainExecutor measures both SSIM windows", {
   await Deno.remove(cacheDir, { recursive: true });
 });
 
+Deno.test("trainExecutor reports the InceptionV3 metrics", {
+  sanitizeOps: false,
+  sanitizeResources: false,
+}, async () => {
+  // InceptionV3 needs crops of 75 pixels or more, so the photos are larger here.
+  const cacheDir = await fakeCorpus(88, 84);
+  const config: TrainRunConfig = {
+    ...run,
+    stages: { stage1Steps: 2, stage2Steps: 0 },
+    data: { ...run.data, cropSize: 80 },
+    eval: { metrics: ["psnr", "fd-nsfwjs", "perceptual-nsfwjs"] },
+  };
+  const tensorsBefore = tf.memory().numTensors;
+  const output = await trainExecutor({ cacheDir, evalBatch: 2 })(
+    context(config, join(cacheDir, "checkpoints")),
+  );
+  assertEquals(tf.memory().numTensors, tensorsBefore, "tensors left alive");
+  const { fdNsfwjs, perceptualNsfwjs } = output.metrics;
+  assert(Number.isFinite(fdNsfwjs) && fdNsfwjs > 0, `fdNsfwjs ${fdNsfwjs}`);
+  assert(perceptualNsfwjs > 0, `perceptualNsfwjs ${perceptualNsfwjs}`);
+  await Deno.remove(cacheDir, { recursive: true });
+});
+
 Deno.test("trainExecutor evaluateOnly rejects unfinished runs", {
   sanitizeOps: false,
   sanitizeResources: false,

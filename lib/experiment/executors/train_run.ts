@@ -16,6 +16,12 @@
  * - `noiseSpread`: mean over pixels of the standard deviation across
  *   `eval.noiseSamples` noise draws, in [0, 1] intensity units.
  * - `finalPsnr`, `drift` and the series `psnrPerRound` (when `eval.encodeDecodeRounds`).
+ * - `fdNsfwjs`: Frechet distance between the mixed5 features of the InceptionV3
+ *   trunk of the nsfwjs package for originals and reconstructions (when `fd-nsfwjs`
+ *   is listed). With fewer images than its 768 feature dimensions the covariances
+ *   are singular, so only runs with many held-out images give a stable value.
+ * - `perceptualNsfwjs`: mean per-image perceptual distance on that trunk (the
+ *   unweighted LPIPS formula, not LPIPS), when `perceptual-nsfwjs` is listed.
  * `rfid` and `lpips` need network weights that no reachable package ships, so
  * they are left out and named in the run's notes.
  */
@@ -25,6 +31,7 @@ import { evalTransform } from "../../data/eval_protocol.ts";
 import { imagesToTensor } from "../../data/batch.ts";
 import { log } from "../../io/log.ts";
 import { codebookUsage } from "../../metrics/usage.ts";
+import { InceptionMetrics } from "./inception_metrics.ts";
 import { psnr } from "../../metrics/psnr.ts";
 import { meanSsim } from "../../metrics/ssim.ts";
 import { toUint8 } from "../../metrics/uint8.ts";
@@ -342,38 +349,46 @@ async function evaluate(
   const identical = { count: 0 };
   const progress = context.progress(images.length, "img");
 
-  for (let start = 0; start < images.length; start += batchSize) {
-    const batch = imagesToTensor(images.slice(start, start + batchSize));
-    const codes = tf.tidy(() =>
-      tokenizer.quantizer.quantize(tokenizer.encode(batch), { training: false }).codes
-    );
-    const groupIndices = await tokenizer.quantizer.codesToIndices(codes);
-    for (const v of groupIndices.values) indices.push(Number(v));
-
-    const started = performance.now();
-    const output = decodeWithNoise(tokenizer, codes, noise);
-    await output.data();
-    decodeMs += performance.now() - started;
-
-    originals.push(...(await toUint8Images(batch)));
-    reconstructions.push(...(await toUint8Images(output)));
-
-    if ((run.eval.noiseSamples ?? 0) > 1 && tokenizer.noiseEnabled) {
-      spreadSum += await noiseSpread(tokenizer, codes, run.eval.noiseSamples!, noise);
-      spreadBatches++;
-    }
-    if ((run.eval.encodeDecodeRounds ?? 0) > 0) {
-      const perRound = await encodeDecodeRounds(
-        tokenizer,
-        batch,
-        run.eval.encodeDecodeRounds!,
-        noise,
-        identical,
+  const inception = await InceptionMetrics.create(run.eval.metrics);
+  let inceptionScalars: Record<string, number> = {};
+  try {
+    for (let start = 0; start < images.length; start += batchSize) {
+      const batch = imagesToTensor(images.slice(start, start + batchSize));
+      const codes = tf.tidy(() =>
+        tokenizer.quantizer.quantize(tokenizer.encode(batch), { training: false }).codes
       );
-      perRound.forEach((values, r) => (roundPsnrs[r] = [...(roundPsnrs[r] ?? []), ...values]));
+      const groupIndices = await tokenizer.quantizer.codesToIndices(codes);
+      for (const v of groupIndices.values) indices.push(Number(v));
+
+      const started = performance.now();
+      const output = decodeWithNoise(tokenizer, codes, noise);
+      await output.data();
+      decodeMs += performance.now() - started;
+
+      originals.push(...(await toUint8Images(batch)));
+      reconstructions.push(...(await toUint8Images(output)));
+
+      if ((run.eval.noiseSamples ?? 0) > 1 && tokenizer.noiseEnabled) {
+        spreadSum += await noiseSpread(tokenizer, codes, run.eval.noiseSamples!, noise);
+        spreadBatches++;
+      }
+      if ((run.eval.encodeDecodeRounds ?? 0) > 0) {
+        const perRound = await encodeDecodeRounds(
+          tokenizer,
+          batch,
+          run.eval.encodeDecodeRounds!,
+          noise,
+          identical,
+        );
+        perRound.forEach((values, r) => (roundPsnrs[r] = [...(roundPsnrs[r] ?? []), ...values]));
+      }
+      await inception?.add(batch, output);
+      tf.dispose([batch, codes, output]);
+      progress.update(Math.min(images.length, start + batchSize));
     }
-    tf.dispose([batch, codes, output]);
-    progress.update(Math.min(images.length, start + batchSize));
+    inceptionScalars = inception?.results() ?? {};
+  } finally {
+    inception?.dispose();
   }
 
   const shape = { width: run.data.cropSize, height: run.data.cropSize, channels: 3 };
@@ -385,6 +400,7 @@ async function evaluate(
   };
   const usage = usageOf(tokenizer.quantizer, indices);
   if (usage !== null) scalars.usage = usage;
+  Object.assign(scalars, inceptionScalars);
   if (run.eval.decodeTiming) scalars.decodeMs = decodeMs / images.length;
   if (spreadBatches > 0) scalars.noiseSpread = spreadSum / spreadBatches;
   let series: Record<string, number[]> | undefined;
