@@ -24,6 +24,10 @@ import type { Figure, PlotlyTrace } from "./figure.ts";
 import { paperClaim, paperValue } from "./paper_values.ts";
 import { renderLatex, renderMarkdown, type Table } from "./table.ts";
 import { evaluateCriterion, measure, type Measurement } from "./verdict.ts";
+import {
+  NSFWJS_MIXED5_METRIC,
+  NSFWJS_PERCEPTUAL_METRIC,
+} from "../metrics/features/metric_names.ts";
 
 /** The built report of one experiment at one scale. */
 export interface ExperimentReport {
@@ -334,8 +338,8 @@ const DEFAULT_METRIC_LABELS: Record<string, string> = {
   finalPsnr: "PSNR after the last round (dB)",
   drift: "|PSNR change| over the last round (dB)",
   codebookEntropyNats: "codebook entropy (nats)",
-  fdNsfwjs: "FD-InceptionV3-mixed5 (nsfwjs)",
-  perceptualNsfwjs: "InceptionV3 perceptual distance (nsfwjs, unweighted LPIPS formula)",
+  fdNsfwjs: NSFWJS_MIXED5_METRIC,
+  perceptualNsfwjs: NSFWJS_PERCEPTUAL_METRIC,
   medianMs: "median time (ms)",
   outOfMemory: "out of memory (1 = yes)",
 };

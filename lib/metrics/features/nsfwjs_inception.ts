@@ -14,9 +14,9 @@
 import * as tfl from "@tensorflow/tfjs";
 import { tf } from "../../engine/mod.ts";
 import type { FeatureExtractor } from "./feature_extractor.ts";
+import { NSFWJS_MIXED5_METRIC } from "./metric_names.ts";
 
-/** Name of the Frechet distance on these features, for tables and logs. */
-export const NSFWJS_MIXED5_METRIC = "FD-InceptionV3-mixed5 (nsfwjs)";
+export { NSFWJS_MIXED5_METRIC };
 
 /** Layers whose outputs the perceptual distance compares by default (stem to mixed5). */
 export const DEFAULT_PERCEPTUAL_LAYERS: readonly string[] = [

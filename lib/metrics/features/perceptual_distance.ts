@@ -12,9 +12,7 @@
 import { tf } from "../../engine/mod.ts";
 import type { NsfwjsInception } from "./nsfwjs_inception.ts";
 
-/** Name of this distance for tables and logs. */
-export const NSFWJS_PERCEPTUAL_METRIC =
-  "InceptionV3 perceptual distance (nsfwjs, unweighted LPIPS formula)";
+export { NSFWJS_PERCEPTUAL_METRIC } from "./metric_names.ts";
 
 /** Small constant in the channel norm, as in LPIPS (1e-10). */
 const EPS = 1e-10;
