@@ -33,7 +33,6 @@ import { imagesToTensor } from "../lib/data/batch.ts";
 import { evalTransform } from "../lib/data/eval_protocol.ts";
 import { decodeImage } from "../lib/data/image_io.ts";
 import { splitIntoTiles } from "../lib/data/tiles.ts";
-import { meanTensorPsnr } from "../lib/metrics/tensor_psnr.ts";
 import { customNetworkName } from "../lib/nn/mod.ts";
 import {
   buildWetokComponents,
@@ -41,6 +40,7 @@ import {
   ImageCropData,
   imagePaths,
   namedTrainConfig,
+  reconstructionPsnr,
   runStreams,
   type TrainConfig,
   Trainer,
@@ -105,19 +105,6 @@ function caseConfig(caseName: CaseName, weights: WeightsName, steps: number): Tr
   return namedTrainConfig("small", overrides);
 }
 
-/** Mean 8-bit PSNR of deterministic reconstructions, as in the real-training test. */
-async function heldOutPsnr(tokenizer: WetokTokenizer, images: tf.Tensor4D): Promise<number> {
-  const output = tf.tidy(() => {
-    const codes = tokenizer.quantize(tokenizer.encode(images)).codes;
-    return tf.clipByValue(tokenizer.decode(codes, null), -1, 1);
-  });
-  try {
-    return await meanTensorPsnr(images, output);
-  } finally {
-    output.dispose();
-  }
-}
-
 async function evalSets(cache: string, cropSize: number): Promise<Record<string, tf.Tensor4D>> {
   const ciTest = await ImageCropData.fromFiles(
     await imagePaths("ci", "test", cache),
@@ -139,7 +126,7 @@ async function evaluateAll(
   into: Record<string, number>,
 ): Promise<void> {
   for (const [name, images] of Object.entries(sets)) {
-    into[`${prefix}/${name}`] = await heldOutPsnr(tokenizer, images);
+    into[`${prefix}/${name}`] = await reconstructionPsnr(tokenizer, images);
   }
 }
 

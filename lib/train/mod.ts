@@ -16,3 +16,4 @@ export * from "./wetok_networks.ts";
 export * from "./wetok_losses.ts";
 export * from "./image_crops.ts";
 export * from "./build.ts";
+export * from "./reconstruction_psnr.ts";

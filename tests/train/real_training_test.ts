@@ -10,15 +10,14 @@ import { initBackend, tf } from "../../lib/engine/mod.ts";
 import { buildCorpus, loadCorpus } from "../../lib/data/corpus_builder.ts";
 import { loadManifest } from "../../lib/data/manifest.ts";
 import { splitIntoTiles } from "../../lib/data/tiles.ts";
-import { meanTensorPsnr } from "../../lib/metrics/tensor_psnr.ts";
 import {
   buildWetokComponents,
   ImageCropData,
   imagePaths,
   namedTrainConfig,
+  reconstructionPsnr,
   runStreams,
   Trainer,
-  type WetokTokenizer,
 } from "../../lib/train/mod.ts";
 
 const CACHE = Deno.env.get("WETOK_CACHE") ?? ".cache/wetok";
@@ -30,19 +29,6 @@ const PSNR_THRESHOLD_DB = 13.5;
 const PSNR_GAIN_DB = 4;
 
 await initBackend("wasm", { announce: false });
-
-/** Mean PSNR (8-bit, truncated as in the official evaluation) of deterministic reconstructions. */
-async function heldOutPsnr(tokenizer: WetokTokenizer, images: tf.Tensor4D): Promise<number> {
-  const output = tf.tidy(() => {
-    const codes = tokenizer.quantize(tokenizer.encode(images)).codes;
-    return tf.clipByValue(tokenizer.decode(codes, null), -1, 1);
-  });
-  try {
-    return await meanTensorPsnr(images, output);
-  } finally {
-    output.dispose();
-  }
-}
 
 Deno.test("Trainer learns CR24-small on photos", async () => {
   try {
@@ -78,9 +64,9 @@ Deno.test("Trainer learns CR24-small on photos", async () => {
   const trainer = await Trainer.create(config, components, { runDir });
   const tokenizer = components.tokenizer;
 
-  const untrained = await heldOutPsnr(tokenizer, heldOut);
+  const untrained = await reconstructionPsnr(tokenizer, heldOut);
   await trainer.run(STAGE1_STEPS);
-  const trained = await heldOutPsnr(tokenizer, heldOut);
+  const trained = await reconstructionPsnr(tokenizer, heldOut);
   console.log(
     `held-out PSNR: untrained ${untrained.toFixed(2)} dB, after ${STAGE1_STEPS} updates ${
       trained.toFixed(2)
