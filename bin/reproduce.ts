@@ -13,6 +13,7 @@ import { join, resolve } from "node:path";
 import { type BackendName, initBackend, parseBackendName } from "../lib/engine/mod.ts";
 import {
   childProcessLauncher,
+  type CodeVersion,
   codeVersion,
   type ExecutorsByTask,
   type ExperimentConfig,
@@ -142,14 +143,7 @@ async function main(): Promise<number> {
       recordsByExperiment.set(config.name, await store.latest(config.name, scale));
     }
   } else {
-    await buildMissingCorpora(configs, scale, resolve(flags.cache!));
-    await initBackend(backend);
-    const version = await codeVersion(root);
-    if (version.dirty) {
-      log.warn(
-        `code ${version.identity}: lib/ or bin/ differs from commit ${version.commit}, so these results cannot be reproduced from git alone`,
-      );
-    }
+    const version = await prepareExecution(configs, scale, backend, "these results");
     const executors: ExecutorsByTask = {
       "entropy-memory": runEntropyMemory,
       train: trainExecutor({ cacheDir: resolve(flags.cache!) }),
@@ -214,6 +208,29 @@ async function main(): Promise<number> {
 }
 
 /**
+ * Builds the photo corpora the runs need, starts the backend and returns the
+ * code version, with a warning when `lib/` or `bin/` has uncommitted changes,
+ * because `outputs` (such as "these results") then cannot be reproduced from git.
+ */
+async function prepareExecution(
+  configs: readonly ExperimentConfig[],
+  scale: Scale,
+  backend: BackendName,
+  outputs: string,
+): Promise<CodeVersion> {
+  await buildMissingCorpora(configs, scale, resolve(flags.cache!));
+  await initBackend(backend);
+  const version = await codeVersion(root);
+  if (version.dirty) {
+    log.warn(
+      `code ${version.identity}: lib/ or bin/ differs from commit ${version.commit}, so ` +
+        `${outputs} cannot be reproduced from git alone`,
+    );
+  }
+  return version;
+}
+
+/**
  * Re-evaluates the finished train runs of `configs` at `scale` from their
  * final checkpoints (see `reevaluateExperiment`) and logs the counts.
  * Returns 0 when no record mismatched or failed, else 1.
@@ -233,15 +250,8 @@ async function reevaluate(
       `--reevaluate evaluates one run at a time in this process; drop --jobs ${jobs}`,
     );
   }
-  await buildMissingCorpora(configs, scale, resolve(flags.cache!));
-  await initBackend(backend);
-  const version = await codeVersion(root);
-  if (version.dirty) {
-    log.warn(
-      `code ${version.identity}: lib/ or bin/ differs from commit ${version.commit}, so the ` +
-        `re-evaluated metrics cannot be reproduced from git alone`,
-    );
-  }
+  const version = await prepareExecution(configs, scale, backend, "the re-evaluated metrics");
+
   const started = performance.now();
   const summaries: ReevaluationSummary[] = [];
   for (const config of configs) {
@@ -257,6 +267,7 @@ async function reevaluate(
       }),
     );
   }
+
   const count = (status: ReevaluationSummary["status"]) =>
     summaries.filter((s) => s.status === status).length;
   log.info(

@@ -242,7 +242,8 @@ Deno.test("trainExecutor reports the InceptionV3 metrics", {
   );
   assertEquals(tf.memory().numTensors, tensorsBefore, "tensors left alive");
   const { fdNsfwjs, perceptualNsfwjs } = output.metrics;
-  assert(Number.isFinite(fdNsfwjs) && fdNsfwjs > 0, `fdNsfwjs ${fdNsfwjs}`);
+  assert(Number.isFinite(fdNsfwjs), `fdNsfwjs ${fdNsfwjs}`);
+  assert(fdNsfwjs > 0, `fdNsfwjs ${fdNsfwjs}`);
   assert(perceptualNsfwjs > 0, `perceptualNsfwjs ${perceptualNsfwjs}`);
   await Deno.remove(cacheDir, { recursive: true });
 });
