@@ -11,10 +11,11 @@
  *   (32 channels, chMult 1,2,2, one residual block: f4, GQ 16 bits in 2 groups).
  *
  * Every case trains stage 1 only (no GAN loss, as in both setups) and is
- * evaluated four ways: the live weights (as the test does) and the EMA weights
- * (decay 0.99 as in `small`, and `1 - 10 / updates` as in the harness), each
- * on the `ci` held-out photos cut into 32x32 tiles of their 128x128 centre
- * (the test's protocol) and on the first 32 `full` held-out photos resized and
+ * evaluated six ways. Three sets of weights are used: the live weights (as the
+ * test does) and two EMA averages (decay 0.99 as in `small`, and
+ * `1 - 10 / updates` as in the harness). Each is measured with two protocols:
+ * the `ci` held-out photos cut into 32x32 tiles of their 128x128 centre (the
+ * test's protocol), and the first 32 `full` held-out photos resized and
  * centre-cropped to 32x32 (the harness's protocol). PSNR is the mean over
  * images of the 8-bit PSNR (truncated as in the official evaluation).
  *

@@ -57,8 +57,9 @@ interface QueuedRun {
  * in config order. Errors and crashes of single runs are logged and recorded,
  * not thrown.
  * @throws Error for invalid `options.jobs`, for an experiment listed twice, or
- *   when the store cannot be read or written; the abort reason
- *   when `options.signal` fires (stopped runs have no record and resume next time).
+ *   when the store cannot be read or written.
+ * @throws the abort reason when `options.signal` fires. Stopped runs have no
+ *   record, so they resume next time.
  */
 export async function runExperimentsInParallel(
   configs: readonly ExperimentConfig[],
